@@ -1,0 +1,36 @@
+package org.postloom.spool;
+
+import org.postloom.mail.Envelope;
+import org.postloom.mail.QueueId;
+
+/**
+ * The seam between an SMTP session and durable storage. A session calls {@link #newQueueId()}
+ * when its transaction begins (the id goes into the Received header), then
+ * {@link #receive(Envelope)} at DATA/BDAT, streams the body into the returned
+ * {@link Reception}, and commits it. Commit returns only once the message is on disk and
+ * forced: that is what allows the session to answer 250.
+ */
+public interface MessageStore {
+
+    QueueId newQueueId();
+
+    /**
+     * Starts storing one message. May refuse at once (spool unhealthy, disk nearly full) so the
+     * client hears 452 before sending a body.
+     */
+    Reception receive(Envelope envelope) throws SpoolException;
+
+    /** One message being received; not durable, and invisible to delivery, until committed. */
+    interface Reception extends AutoCloseable {
+
+        /** Receives the body, already un-dot-stuffed, with CRLF line ends. */
+        java.io.OutputStream body();
+
+        /** Blocks until the envelope and body are forced to disk; afterwards the message is queued. */
+        void commit() throws SpoolException;
+
+        /** Forgets everything written so far; a no-op after commit. */
+        @Override
+        void close();
+    }
+}
