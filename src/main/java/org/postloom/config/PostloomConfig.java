@@ -1,0 +1,126 @@
+package org.postloom.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every setting, under the prefix {@code postloom.} (see ARCHITECTURE.md for the contract). An
+ * environment variable overrides a property by SmallRye's mapping: {@code postloom.smtp.port}
+ * becomes {@code POSTLOOM_SMTP_PORT}.
+ */
+@ConfigMapping(prefix = "postloom")
+public interface PostloomConfig {
+
+    /** Name in the greeting, EHLO and Received; empty means the machine's name. */
+    Optional<String> hostname();
+
+    Smtp smtp();
+
+    Admin admin();
+
+    Spool spool();
+
+    Relay relay();
+
+    Tls tls();
+
+    Dns dns();
+
+    Delivery delivery();
+
+    /** Static next hops: {@code postloom.routes."example.com"=host:port}; {@code "*"} is a smarthost. */
+    Map<String, String> routes();
+
+    Limits limits();
+
+    interface Smtp {
+        /** Inbound SMTP addresses, {@code host:port}, comma separated. */
+        @WithDefault("127.0.0.1:2525")
+        List<String> listen();
+
+        /** SMTPS (RFC 8314) addresses; none by default. */
+        @WithName("implicit-tls-listen")
+        Optional<List<String>> implicitTlsListen();
+
+        /** RFC 5321 4.5.3.2.7: the server waits at least 5 minutes for a command. */
+        @WithName("command-timeout")
+        @WithDefault("PT5M")
+        Duration commandTimeout();
+
+        /** Time for a whole DATA body or BDAT chunk. */
+        @WithName("data-timeout")
+        @WithDefault("PT10M")
+        Duration dataTimeout();
+
+        @WithName("handshake-timeout")
+        @WithDefault("PT30S")
+        Duration handshakeTimeout();
+    }
+
+    interface Admin {
+        @WithDefault("127.0.0.1:8025")
+        String listen();
+    }
+
+    interface Spool {
+        @WithDefault("./data/spool")
+        Path dir();
+    }
+
+    interface Relay {
+        /** Clients in these networks may relay to any domain. */
+        @WithDefault("127.0.0.0/8,::1/128")
+        List<String> networks();
+
+        /** Domains accepted from anyone. */
+        Optional<List<String>> domains();
+    }
+
+    interface Tls {
+        /** PEM certificate chain; with {@link #key()} empty, a self-signed one is made and kept in the spool. */
+        Optional<Path> cert();
+
+        Optional<Path> key();
+    }
+
+    interface Dns {
+        /** Resolvers as host[:port]; empty means the system's. */
+        Optional<List<String>> servers();
+    }
+
+    interface Delivery {
+        /** TCP port used for MX hosts. */
+        @WithDefault("25")
+        int port();
+    }
+
+    interface Limits {
+        /** Bytes, advertised in SIZE (RFC 1870). */
+        @WithName("message-size")
+        @WithDefault("52428800")
+        long messageSize();
+
+        /** Recipients per transaction. */
+        @WithDefault("1000")
+        int recipients();
+
+        /** Concurrent inbound sessions. */
+        @WithDefault("20000")
+        int connections();
+
+        /** Hard errors before a client is cut off. */
+        @WithDefault("10")
+        int errors();
+
+        /** Octets in one line of message data, CRLF excluded (RFC 5322 asks for 998 at most). */
+        @WithName("line-length")
+        @WithDefault("65536")
+        int lineLength();
+    }
+}

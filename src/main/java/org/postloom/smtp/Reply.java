@@ -1,0 +1,50 @@
+package org.postloom.smtp;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One SMTP reply (RFC 5321 4.2): a three-digit code, an enhanced status code (RFC 3463) and one or
+ * more lines of text. The greeting and the EHLO reply carry no enhanced code (RFC 2034 3), so
+ * {@code status} may be empty.
+ */
+public record Reply(int code, String status, List<String> lines) {
+
+    public Reply {
+        if (code < 200 || code > 599) throw new IllegalArgumentException("reply code " + code);
+        lines = List.copyOf(lines);
+        if (lines.isEmpty()) throw new IllegalArgumentException("a reply needs text");
+    }
+
+    public static Reply of(int code, String status, String text) {
+        return new Reply(code, status, List.of(text));
+    }
+
+    public boolean isPositive() {
+        return code < 400;
+    }
+
+    public boolean isTransient() {
+        return code >= 400 && code < 500;
+    }
+
+    public boolean isPermanent() {
+        return code >= 500;
+    }
+
+    /** The wire form: {@code 250-first}, ..., {@code 250 last}, each line ending in CRLF. */
+    public byte[] toBytes() {
+        return toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            out.append(code).append(i == lines.size() - 1 ? ' ' : '-');
+            if (!status.isEmpty()) out.append(status).append(' ');
+            out.append(lines.get(i)).append("\r\n");
+        }
+        return out.toString();
+    }
+}

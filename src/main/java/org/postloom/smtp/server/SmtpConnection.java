@@ -1,0 +1,249 @@
+package org.postloom.smtp.server;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import org.postloom.smtp.BodyDecoder;
+import org.postloom.smtp.BodyOutcome;
+import org.postloom.smtp.BodySink;
+import org.postloom.smtp.ChunkDecoder;
+import org.postloom.smtp.DotDecoder;
+import org.postloom.smtp.Reply;
+import org.postloom.smtp.SmtpSession;
+import org.postloom.smtp.Step;
+import org.postloom.spool.MessageStore;
+import org.postloom.spool.MessageStore.Reception;
+import org.postloom.spool.SpoolException;
+
+/**
+ * One client connection, on its own virtual thread: plain blocking reads and writes. It feeds
+ * lines to the {@link SmtpSession}, carries out the {@link Step}s it returns, and streams message
+ * bodies into the {@link MessageStore}. Replies are buffered and go out when the client has no
+ * more commands in flight (RFC 2920).
+ */
+final class SmtpConnection {
+
+    private static final System.Logger LOG = System.getLogger("org.postloom.smtp");
+
+    private final Socket plain;
+    private final SmtpSession session;
+    private final MessageStore store;
+    private final TlsUpgrade tls;
+    private final ConnectionSettings settings;
+    private final String client;
+    private Socket socket;
+    private SmtpInput input;
+    private OutputStream output;
+    /** An open BDAT transfer: storage and decoder live across chunks. */
+    private Reception chunkReception;
+    private BodySink chunkSink;
+    private ChunkDecoder chunkDecoder;
+
+    /**
+     * @param plain  the TCP connection
+     * @param active what to talk over: {@code plain}, or a TLS socket over it (implicit TLS)
+     */
+    SmtpConnection(Socket plain, Socket active, SmtpSession session, MessageStore store, TlsUpgrade tls,
+                   ConnectionSettings settings) throws IOException {
+        this.plain = plain;
+        this.socket = active;
+        this.session = session;
+        this.store = store;
+        this.tls = tls;
+        this.settings = settings;
+        this.client = plain.getInetAddress().getHostAddress() + ":" + plain.getPort();
+        attachStreams(active);
+    }
+
+    /** Serves the client until QUIT, an error or a timeout. Never throws. */
+    void serve() {
+        try {
+            write(session.greeting());
+            loop();
+        } catch (InputTimeout e) {
+            sayGoodbye(session.timedOut());
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "connection client=" + client + " error=" + e);
+        } catch (RuntimeException e) {
+            // A bug must not take a stack trace onto the wire; the client hears 421 and goes.
+            LOG.log(System.Logger.Level.ERROR, "connection client=" + client + " internal error", e);
+            sayGoodbye(new Step.Close(Reply.of(421, "4.3.0", "Internal error; closing connection")));
+        } finally {
+            closeChunkReception();
+            closeQuietly();
+        }
+    }
+
+    private void loop() throws IOException {
+        while (true) {
+            CommandLine line = input.readLine(ConnectionSettings.MAX_COMMAND_LINE, settings.commandTimeout());
+            if (line == null) return;
+            Step step = switch (line) {
+                case CommandLine.Text t -> session.handle(t.text());
+                case CommandLine.TooLong ignored -> session.lineTooLong();
+                case CommandLine.Malformed m -> session.malformedLine(m.why());
+            };
+            boolean goOn = carryOut(step);
+            if (!session.inChunkedTransfer()) closeChunkReception();
+            if (!goOn) return;
+        }
+    }
+
+    private boolean carryOut(Step step) throws IOException {
+        return switch (step) {
+            case Step.Continue c -> {
+                write(c.reply());
+                yield true;
+            }
+            case Step.Close c -> {
+                write(c.reply());
+                output.flush();
+                yield false;
+            }
+            case Step.StartTls s -> startTls(s.reply());
+            case Step.ReadData d -> receiveData(d);
+            case Step.ReadChunk c -> receiveChunk(c);
+            case Step.DiscardChunk d -> {
+                if (!input.skip(d.size(), settings.dataTimeout())) yield false;
+                write(d.reply());
+                yield true;
+            }
+        };
+    }
+
+    private boolean startTls(Reply ready) throws IOException {
+        write(ready);
+        output.flush();
+        // Bytes the client sent after STARTTLS were read in clear text: they are dropped, never
+        // executed (CVE-2011-0411). The TLS layer wraps the raw socket, not our buffer.
+        SSLSocket secure = tls.upgrade(plain, settings.handshakeTimeout());
+        socket = secure;
+        attachStreams(secure);
+        session.tlsStarted(describe(secure.getSession()));
+        return true;
+    }
+
+    private boolean receiveData(Step.ReadData d) throws IOException {
+        Reception reception;
+        try {
+            reception = store.receive(d.envelope());
+        } catch (SpoolException e) {
+            return carryOut(session.bodyEnded(storageOutcome(e), 0));
+        }
+        try (reception) {
+            write(d.reply());
+            writeHeader(reception, session.receivedHeader(d.envelope()));
+            BodySink sink = new BodySink(reception.body(), d.sizeLimit(), settings.maxLineLength());
+            if (!input.feed(new DotDecoder(sink), settings.dataTimeout())) return false;
+            return carryOut(session.bodyEnded(finish(sink, reception, true), sink.octets()));
+        }
+    }
+
+    private boolean receiveChunk(Step.ReadChunk c) throws IOException {
+        if (c.first()) {
+            try {
+                chunkReception = store.receive(c.envelope());
+            } catch (SpoolException e) {
+                if (!input.skip(c.size(), settings.dataTimeout())) return false;
+                return carryOut(session.bodyEnded(storageOutcome(e), 0));
+            }
+            writeHeader(chunkReception, session.receivedHeader(c.envelope()));
+            chunkSink = new BodySink(chunkReception.body(), c.sizeLimit(), settings.maxLineLength());
+            chunkDecoder = new ChunkDecoder(chunkSink);
+        }
+        long before = chunkSink.octets();
+        chunkDecoder.expect(c.size());
+        if (!input.feed(chunkDecoder, settings.dataTimeout())) return false;
+        if (c.last()) chunkDecoder.finish();
+        BodyOutcome outcome = !c.last() && chunkSink.problem() == null
+                ? BodyOutcome.CHUNK_STORED
+                : finish(chunkSink, chunkReception, c.last());
+        return carryOut(session.bodyEnded(outcome, chunkSink.octets() - before));
+    }
+
+    /** A body read to its end is committed, unless something was wrong with it. */
+    private static BodyOutcome finish(BodySink sink, Reception reception, boolean complete) {
+        sink.flush();
+        if (sink.problem() != null) {
+            return sink.writeFailure() instanceof SpoolException e ? storageOutcome(e) : sink.problem();
+        }
+        if (!complete) return BodyOutcome.CHUNK_STORED;
+        try {
+            reception.commit();
+            return BodyOutcome.STORED;
+        } catch (SpoolException e) {
+            return storageOutcome(e);
+        }
+    }
+
+    private static BodyOutcome storageOutcome(SpoolException e) {
+        LOG.log(System.Logger.Level.WARNING, "spool refused message: " + e.getMessage());
+        return e.kind() == SpoolException.Kind.FULL ? BodyOutcome.STORAGE_FULL : BodyOutcome.STORAGE_FAILED;
+    }
+
+    private static void writeHeader(Reception reception, String header) {
+        try {
+            reception.body().write(header.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // The same failure shows again when the body is written; the sink reports it there.
+            LOG.log(System.Logger.Level.DEBUG, () -> "spool write failed: " + e);
+        }
+    }
+
+    private void write(Reply reply) throws IOException {
+        output.write(reply.toBytes());
+    }
+
+    /** Pending replies leave only when the client has no more commands buffered (RFC 2920 3.2). */
+    private void flushQuietly() {
+        try {
+            output.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void sayGoodbye(Step.Close close) {
+        try {
+            write(close.reply());
+            output.flush();
+        } catch (IOException | UncheckedIOException ignored) {
+            // the client is gone already
+        }
+    }
+
+    private void attachStreams(Socket s) throws IOException {
+        output = new BufferedOutputStream(s.getOutputStream(), 1024);
+        if (input == null) {
+            input = new SmtpInput(plain, s.getInputStream(), this::flushQuietly);
+        } else {
+            input.switchTo(s.getInputStream());
+        }
+    }
+
+    private void closeChunkReception() {
+        if (chunkReception != null) {
+            chunkReception.close();
+            chunkReception = null;
+            chunkSink = null;
+            chunkDecoder = null;
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to tell anyone
+        }
+    }
+
+    static String describe(SSLSession tls) {
+        return "version=" + tls.getProtocol() + " cipher=" + tls.getCipherSuite();
+    }
+}

@@ -1,0 +1,148 @@
+package org.postloom.smtp.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocket;
+import org.postloom.smtp.SessionSettings;
+import org.postloom.smtp.SmtpSession;
+import org.postloom.spool.MessageStore;
+
+/**
+ * The SMTP listeners. Every accepted connection gets its own virtual thread running plain
+ * blocking code; past the connection limit a new client hears 421 and is closed at once.
+ */
+public final class SmtpServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("org.postloom.smtp");
+
+    /** One address to listen on; {@code implicitTls} for SMTPS (RFC 8314 3.3). */
+    public record Listener(InetSocketAddress address, boolean implicitTls) {}
+
+    private final List<Listener> listeners;
+    private final SessionSettings sessionSettings;
+    private final ConnectionSettings connectionSettings;
+    private final int maxConnections;
+    private final MessageStore store;
+    private final TlsUpgrade tls;
+    private final Clock clock;
+    private final AtomicInteger open = new AtomicInteger();
+    private final List<ServerSocket> sockets = new ArrayList<>();
+    private volatile boolean closed;
+
+    public SmtpServer(List<Listener> listeners, SessionSettings sessionSettings, ConnectionSettings connectionSettings,
+                      int maxConnections, MessageStore store, TlsUpgrade tls, Clock clock) {
+        this.listeners = List.copyOf(listeners);
+        this.sessionSettings = sessionSettings;
+        this.connectionSettings = connectionSettings;
+        this.maxConnections = maxConnections;
+        this.store = store;
+        this.tls = tls;
+        this.clock = clock;
+    }
+
+    /** Binds every listener (failing if any address is taken), then starts accepting. */
+    public void start() throws IOException {
+        for (Listener listener : listeners) {
+            ServerSocket server = new ServerSocket();
+            server.setReuseAddress(true);
+            try {
+                server.bind(listener.address(), 4096);
+            } catch (IOException e) {
+                close();
+                throw new IOException("cannot listen on " + listener.address() + ": " + e.getMessage(), e);
+            }
+            sockets.add(server);
+            Thread.ofVirtual().name("smtp-accept-" + server.getLocalPort()).start(() -> accept(server, listener.implicitTls()));
+            LOG.log(System.Logger.Level.INFO, "listening address=" + server.getLocalSocketAddress()
+                    + (listener.implicitTls() ? " tls=implicit" : ""));
+        }
+    }
+
+    /** The addresses actually bound, in listener order (a port of 0 picks a free one). */
+    public List<InetSocketAddress> boundAddresses() {
+        return sockets.stream().map(s -> (InetSocketAddress) s.getLocalSocketAddress()).toList();
+    }
+
+    public int openConnections() {
+        return open.get();
+    }
+
+    private void accept(ServerSocket server, boolean implicitTls) {
+        while (!closed) {
+            Socket socket;
+            try {
+                socket = server.accept();
+            } catch (IOException e) {
+                if (!closed) LOG.log(System.Logger.Level.ERROR, "accept failed on " + server.getLocalSocketAddress(), e);
+                if (server.isClosed()) return;
+                continue;
+            }
+            if (open.incrementAndGet() > maxConnections) {
+                Thread.ofVirtual().start(() -> refuse(socket));
+            } else {
+                Thread.ofVirtual().name("smtp-" + socket.getInetAddress().getHostAddress() + ":" + socket.getPort())
+                        .start(() -> serve(socket, implicitTls));
+            }
+        }
+    }
+
+    private void serve(Socket socket, boolean implicitTls) {
+        String client = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        LOG.log(System.Logger.Level.INFO, () -> "connect client=" + client);
+        try (socket) {
+            socket.setTcpNoDelay(true);     // we batch replies ourselves (RFC 2920)
+            Socket active = socket;
+            String tlsDescription = "";
+            if (implicitTls) {
+                SSLSocket secure = tls.upgrade(socket, connectionSettings.handshakeTimeout());
+                active = secure;
+                tlsDescription = SmtpConnection.describe(secure.getSession());
+            }
+            SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), tlsDescription, clock,
+                    store::newQueueId);
+            new SmtpConnection(socket, active, session, store, tls, connectionSettings).serve();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "connection client=" + client + " failed: " + e);
+        } finally {
+            open.decrementAndGet();
+            LOG.log(System.Logger.Level.INFO, () -> "disconnect client=" + client);
+        }
+    }
+
+    /** RFC 5321 3.1: a server that cannot serve may answer 421 at once and close. */
+    private void refuse(Socket socket) {
+        try (socket; OutputStream out = socket.getOutputStream()) {
+            out.write(("421 4.7.0 " + sessionSettings.hostname() + " Too many connections, try again later\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException ignored) {
+            // the client left first
+        } finally {
+            open.decrementAndGet();
+        }
+        LOG.log(System.Logger.Level.WARNING, "refused client=" + socket.getInetAddress().getHostAddress()
+                + " reason=connection-limit limit=" + maxConnections);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (ServerSocket s : sockets) {
+            try {
+                s.close();
+            } catch (SocketException ignored) {
+                // already closed
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + s.getLocalSocketAddress() + ": " + e);
+            }
+        }
+    }
+}

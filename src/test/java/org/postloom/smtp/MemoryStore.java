@@ -1,0 +1,60 @@
+package org.postloom.smtp;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.QueueId;
+import org.postloom.spool.MessageStore;
+import org.postloom.spool.SpoolException;
+
+/** Test double behind the session-to-spool seam: keeps committed messages in memory. */
+public final class MemoryStore implements MessageStore {
+
+    public record Stored(Envelope envelope, byte[] body) {
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final List<Stored> committed = new CopyOnWriteArrayList<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile SpoolException refuse;
+
+    @Override
+    public QueueId newQueueId() {
+        return new QueueId("T" + ids.incrementAndGet());
+    }
+
+    /** From now on every receive() throws this (null to accept again). */
+    public void refuseWith(SpoolException e) {
+        refuse = e;
+    }
+
+    public List<Stored> committed() {
+        return committed;
+    }
+
+    @Override
+    public Reception receive(Envelope envelope) throws SpoolException {
+        if (refuse != null) throw refuse;
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        return new Reception() {
+            @Override
+            public OutputStream body() {
+                return body;
+            }
+
+            @Override
+            public void commit() {
+                committed.add(new Stored(envelope, body.toByteArray()));
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+}

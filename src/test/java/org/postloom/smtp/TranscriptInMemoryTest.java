@@ -1,0 +1,27 @@
+package org.postloom.smtp;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every transcript, line by line, against the session alone: no socket. */
+class TranscriptInMemoryTest {
+
+    static Stream<Path> transcripts() {
+        return Transcript.all().stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transcripts")
+    void runs(Path file) {
+        Transcript transcript = Transcript.load(file);
+        InMemoryConversation conversation =
+                new InMemoryConversation(TestSettings.session(), transcript.clientAddress(), new MemoryStore());
+        for (Transcript.Exchange exchange : transcript.exchanges()) {
+            List<String> got = conversation.send(exchange.send());
+            Transcript.assertMatches(exchange, got);
+        }
+    }
+}
