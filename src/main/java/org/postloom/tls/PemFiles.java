@@ -13,6 +13,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -54,7 +55,9 @@ final class PemFiles {
 
     /** The first private key of a file: PKCS#8 "PRIVATE KEY", or OpenSSL's "EC/RSA PRIVATE KEY". */
     static PrivateKey readPrivateKey(Path file) {
-        var converter = new JcaPEMKeyConverter();
+        // BC names EC keys "ECDSA", which only the BC provider knows: once it is registered
+        // (TlsContexts does) we would get BC's slower key classes. "EC" keeps them the JDK's.
+        var converter = new JcaPEMKeyConverter().setAlgorithmMapping(X9ObjectIdentifiers.id_ecPublicKey, "EC");
         try (var parser = new PEMParser(open(file))) {
             for (Object item; (item = parser.readObject()) != null; ) {
                 switch (item) {

@@ -17,6 +17,7 @@ import java.util.Optional;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.util.io.pem.PemObject;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +29,12 @@ class KeyMaterialTest {
 
     @TempDir
     Path dir;
+
+    /** As in the relay, where building the TLS contexts registers the BC provider. */
+    @BeforeAll
+    static void registerBouncyCastleAsTheRelayDoes() {
+        ClientTls.opportunistic();
+    }
 
     @Test
     void selfSignedMaterialIsMadeOnceAndReused() throws Exception {
@@ -74,6 +81,7 @@ class KeyMaterialTest {
         var loaded = KeyMaterial.loadOrCreate(Optional.of(cert), Optional.of(key), dir, HOST);
 
         assertThat(loaded.chain()).containsExactly(material.certificate(), other);
+        assertThat(loaded.privateKey().getAlgorithm()).as("the JDK's key class, not BC's").isEqualTo(kind.split(" ")[0]);
         if (material.privateKey() instanceof ECPrivateKey ec) {
             // The same key; only the encoding differs (OpenSSL's format carries the public key too).
             assertThat(((ECPrivateKey) loaded.privateKey()).getS()).isEqualTo(ec.getS());
