@@ -1,0 +1,21 @@
+package org.postloom.tls;
+
+import java.security.GeneralSecurityException;
+import java.security.KeyPairGenerator;
+
+/** Key material of the kinds operators bring, made fresh for each test. */
+final class TestKeys {
+
+    private TestKeys() {
+    }
+
+    static KeyMaterial rsa(String hostname) throws GeneralSecurityException {
+        var generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        return SelfSignedCertificate.sign(hostname, generator.generateKeyPair(), "SHA256withRSA");
+    }
+
+    static KeyMaterial ec(String hostname) {
+        return SelfSignedCertificate.generate(hostname);
+    }
+}
