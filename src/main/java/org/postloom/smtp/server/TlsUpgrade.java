@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import javax.net.ssl.SSLSocket;
+import org.postloom.tls.ServerTls;
 
 /** Turns a connected socket into a server-side TLS socket with the handshake done. */
 @FunctionalInterface
@@ -15,4 +16,12 @@ public interface TlsUpgrade {
     TlsUpgrade NONE = (socket, timeout) -> {
         throw new IOException("TLS is not configured");
     };
+
+    /** The relay's own: BCJSSE, with the handshake bounded in time like any other client input. */
+    static TlsUpgrade with(ServerTls tls) {
+        return (socket, timeout) -> {
+            socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+            return tls.upgrade(socket).socket();
+        };
+    }
 }
