@@ -16,6 +16,13 @@ import org.postloom.mail.QueueId;
 /** Envelopes, bodies and a spool that remembers what it published, for the spool's tests. */
 final class TestMail {
 
+    /** Held so that it is not collected: quiets the one-line-per-message log in tests. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.postloom.spool");
+
+    static {
+        QUIET.setLevel(java.util.logging.Level.SEVERE);
+    }
+
     private TestMail() { }
 
     /** A spool plus everything it has published so far. */
