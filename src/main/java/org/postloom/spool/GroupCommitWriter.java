@@ -122,13 +122,15 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         forces++;
         appends += batch.size();
+        long segment = appender.segment();
         for (int i = 0; i < batch.size(); i++) {
-            var record = batch.get(i);
-            publish(catalog.apply(record.entry, appender.segment(), payloadOffsets[i]));
-            record.durable.complete(null);
+            publish(catalog.apply(batch.get(i).entry, segment, payloadOffsets[i]));
         }
+        // Rotation and deletion are rare (once per segment); doing them before the producers
+        // resume means a caller sees their effect as soon as its record returns.
         if (appender.position() >= segmentSize) rotateOrWarn();
         reclaim();
+        batch.forEach(record -> record.durable.complete(null));
     }
 
     /** Writes one record and returns where its payload starts. */
