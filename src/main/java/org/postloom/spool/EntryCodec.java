@@ -1,0 +1,141 @@
+package org.postloom.spool;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.Mailbox;
+import org.postloom.mail.QueueId;
+import org.postloom.spool.LogEntry.RecipientChanged;
+
+/**
+ * Turns envelopes and recipient states into record payloads and back. Each payload begins with a
+ * format version so that a later release can read what this one wrote.
+ */
+final class EntryCodec {
+
+    private static final byte VERSION = 1;
+    private static final byte PENDING = 0, DELIVERED = 1, DEFERRED = 2, FAILED = 3;
+
+    private EntryCodec() { }
+
+    /** The start of a message's payload: the envelope's length, then the envelope. */
+    static byte[] messagePrefix(Envelope e) {
+        return encode(out -> {
+            out.writeInt(0); // patched below, once the length is known
+            out.writeByte(VERSION);
+            writeString(out, e.queueId().value());
+            writeMailbox(out, e.sender());
+            out.writeInt(e.recipients().size());
+            for (var rcpt : e.recipients()) writeMailbox(out, rcpt);
+            out.writeByte(e.body().ordinal());
+            out.writeBoolean(e.smtpUtf8());
+            out.writeLong(e.arrival().getEpochSecond());
+            out.writeInt(e.arrival().getNano());
+            writeString(out, e.client());
+            writeString(out, e.tls());
+        }, true);
+    }
+
+    /** Reads the envelope from the start of a message's payload (the length already skipped). */
+    static Envelope decodeEnvelope(byte[] envelope) throws IOException {
+        var in = new DataInputStream(new ByteArrayInputStream(envelope));
+        checkVersion(in);
+        var id = new QueueId(readString(in));
+        var sender = readMailbox(in);
+        int count = in.readInt();
+        var recipients = new ArrayList<Mailbox>(Math.min(count, 1024));
+        for (int i = 0; i < count; i++) recipients.add(readMailbox(in));
+        var body = Envelope.BodyType.values()[in.readByte()];
+        boolean smtpUtf8 = in.readBoolean();
+        var arrival = Instant.ofEpochSecond(in.readLong(), in.readInt());
+        return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, readString(in), readString(in));
+    }
+
+    static byte[] encodeState(RecipientChanged change) {
+        return encode(out -> {
+            out.writeByte(VERSION);
+            writeString(out, change.queueId().value());
+            out.writeInt(change.recipient());
+            switch (change.state()) {
+                case RecipientState.Pending p -> out.writeByte(PENDING);
+                case RecipientState.Delivered d -> out.writeByte(DELIVERED);
+                case RecipientState.Deferred d -> {
+                    out.writeByte(DEFERRED);
+                    out.writeLong(d.nextAttempt().toEpochMilli());
+                    writeString(out, d.reply());
+                }
+                case RecipientState.Failed f -> {
+                    out.writeByte(FAILED);
+                    writeString(out, f.reply());
+                }
+            }
+        }, false);
+    }
+
+    static RecipientChanged decodeState(byte[] payload) throws IOException {
+        var in = new DataInputStream(new ByteArrayInputStream(payload));
+        checkVersion(in);
+        var id = new QueueId(readString(in));
+        int recipient = in.readInt();
+        RecipientState state = switch (in.readByte()) {
+            case PENDING -> RecipientState.PENDING;
+            case DELIVERED -> RecipientState.DELIVERED;
+            case DEFERRED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in));
+            case FAILED -> new RecipientState.Failed(readString(in));
+            default -> throw new IOException("unknown recipient state");
+        };
+        return new RecipientChanged(id, recipient, state);
+    }
+
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] encode(Writer writer, boolean lengthPrefixed) {
+        var bytes = new ByteArrayOutputStream(256);
+        try (var out = new DataOutputStream(bytes)) {
+            writer.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        byte[] result = bytes.toByteArray();
+        if (lengthPrefixed) {
+            java.nio.ByteBuffer.wrap(result).putInt(result.length - 4);
+        }
+        return result;
+    }
+
+    private static void checkVersion(DataInputStream in) throws IOException {
+        byte version = in.readByte();
+        if (version != VERSION) throw new IOException("unknown record version " + version);
+    }
+
+    private static void writeMailbox(DataOutputStream out, Mailbox m) throws IOException {
+        writeString(out, m.localPart());
+        writeString(out, m.domain());
+    }
+
+    private static Mailbox readMailbox(DataInputStream in) throws IOException {
+        return new Mailbox(readString(in), readString(in));
+    }
+
+    /** UTF-8 with a 32-bit length: replies and client strings may exceed writeUTF's 64 KiB. */
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > in.available()) throw new IOException("bad string length");
+        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,249 @@
+package org.postloom.spool;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.function.Consumer;
+
+/**
+ * The spool's only writer: one platform thread (file I/O and fsync would pin the carrier of a
+ * virtual thread) that takes every record queued since its last turn, writes them as one batch
+ * and forces the segment once: group commit. A record's producer is told it is durable only after
+ * that force; then the writer updates the {@link Catalog} and publishes new messages.
+ *
+ * <p>A failed force is never retried: after fsync(2) fails, Linux may have dropped the dirty pages
+ * and will not report it again, so a later fsync that succeeds proves nothing. The whole batch
+ * fails, the segment is cut back to where the batch began, and writing goes on in a new segment;
+ * if none can be made, the spool turns unhealthy and refuses everything until restarted.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
+    private static final long MAX_BATCH_BYTES = 32L << 20;
+
+    private final SegmentDirectory directory;
+    private final Catalog catalog;
+    private final long segmentSize;
+    private final Consumer<SpooledMessage> publisher;
+    private final LinkedTransferQueue<PendingAppend> queue = new LinkedTransferQueue<>();
+    private final Thread thread;
+    private SegmentAppender appender;
+    private volatile boolean closing;
+    private volatile boolean stopped;
+    private volatile IOException unhealthy;
+    private volatile long appends;
+    private volatile long forces;
+
+    GroupCommitWriter(SegmentDirectory directory, Catalog catalog, SegmentAppender appender,
+                      long segmentSize, Consumer<SpooledMessage> publisher) {
+        this.directory = directory;
+        this.catalog = catalog;
+        this.appender = appender;
+        this.segmentSize = segmentSize;
+        this.publisher = publisher;
+        this.thread = Thread.ofPlatform().name("spool-writer").daemon(true).start(this::run);
+    }
+
+    /** Queues a record; the result completes once it is durable, or fails with a SpoolException. */
+    CompletableFuture<Void> submit(PendingAppend record) {
+        if (closing) {
+            record.durable.completeExceptionally(new SpoolException(SpoolException.Kind.FAILED, "spool is closed"));
+        } else if (unhealthy != null) {
+            record.durable.completeExceptionally(unhealthyError());
+        } else {
+            queue.offer(record);
+            if (stopped) failQueued(); // the writer may have left before it saw this record
+        }
+        return record.durable;
+    }
+
+    boolean isHealthy() {
+        return unhealthy == null && !closing;
+    }
+
+    long appends() {
+        return appends;
+    }
+
+    long forces() {
+        return forces;
+    }
+
+    private void run() {
+        var batch = new ArrayList<PendingAppend>();
+        boolean stop = false;
+        while (!stop) {
+            long bytes = 0;
+            for (var next = take(); next != null; next = queue.poll()) {
+                if (next == PendingAppend.STOP) {
+                    stop = true;
+                    break;
+                }
+                batch.add(next);
+                bytes += next.payloadLength();
+                if (bytes >= MAX_BATCH_BYTES) break; // bound the latency of the batch's first record
+            }
+            if (!batch.isEmpty()) commit(batch);
+            batch.clear();
+        }
+        stopped = true;
+        failQueued();
+        try {
+            appender.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "spool: closing segment failed: " + e);
+        }
+    }
+
+    private void commit(List<PendingAppend> batch) {
+        if (unhealthy != null) {
+            batch.forEach(p -> p.durable.completeExceptionally(unhealthyError()));
+            return;
+        }
+        long batchStart = appender.position();
+        long[] payloadOffsets = new long[batch.size()];
+        try {
+            for (int i = 0; i < batch.size(); i++) payloadOffsets[i] = write(batch.get(i));
+            appender.flush();
+        } catch (IOException | RuntimeException e) {
+            // Nothing was forced, so nothing was promised: cut back and go on in this segment.
+            abandon(batch, batchStart, e, false);
+            return;
+        }
+        try {
+            appender.force();
+        } catch (IOException | RuntimeException e) {
+            abandon(batch, batchStart, e, true);
+            return;
+        }
+        forces++;
+        appends += batch.size();
+        long segment = appender.segment();
+        for (int i = 0; i < batch.size(); i++) {
+            publish(catalog.apply(batch.get(i).entry, segment, payloadOffsets[i]));
+        }
+        // Rotation and deletion are rare (once per segment); doing them before the producers
+        // resume means a caller sees their effect as soon as its record returns.
+        if (appender.position() >= segmentSize) rotateOrWarn();
+        reclaim();
+        batch.forEach(record -> record.durable.complete(null));
+    }
+
+    /** Writes one record and returns where its payload starts. */
+    private long write(PendingAppend record) throws IOException {
+        appender.write(Frame.header(record.type, Math.toIntExact(record.payloadLength())));
+        long payloadOffset = appender.position();
+        appender.write(ByteBuffer.wrap(record.prefix));
+        switch (record.body) {
+            case BodyContent.InMemory m -> appender.write(m.bytes(), m.length());
+            case BodyContent.Spilled s -> appender.transferFrom(s.file(), s.size());
+        }
+        appender.writeInt(record.payloadChecksum);
+        return payloadOffset;
+    }
+
+    private void abandon(List<PendingAppend> batch, long batchStart, Exception e, boolean forceFailed) {
+        var error = Failures.classify(e instanceof IOException io ? io : new IOException(e));
+        LOG.log(Level.ERROR, "spool: batch of " + batch.size() + " records not stored, segment="
+                + appender.segment() + " error=" + error.getMessage());
+        batch.forEach(p -> p.durable.completeExceptionally(error));
+        try {
+            appender.truncate(batchStart);
+        } catch (IOException t) {
+            // Recovery drops a torn tail; an intact record left here was never acknowledged, and
+            // is at worst delivered once more (SMTP prefers a duplicate to a loss).
+            LOG.log(Level.WARNING, "spool: cannot cut back segment " + appender.segment() + ": " + t);
+        }
+        if (forceFailed) {
+            try {
+                rotate();
+            } catch (IOException r) {
+                unhealthy = r;
+                LOG.log(Level.ERROR, "spool: unhealthy, no new segment after a failed fsync: " + r);
+            }
+        }
+    }
+
+    private void rotateOrWarn() {
+        try {
+            rotate();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "spool: cannot start a new segment, segment " + appender.segment()
+                    + " keeps growing: " + e);
+        }
+    }
+
+    private void rotate() throws IOException {
+        long next = appender.segment() + 1;
+        var channel = directory.create(next);
+        catalog.addSegment(next);
+        var previous = appender;
+        appender = new SegmentAppender(next, channel);
+        try {
+            previous.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "spool: closing segment " + previous.segment() + " failed: " + e);
+        }
+    }
+
+    private void reclaim() {
+        for (long segment : catalog.reclaimable(appender.segment())) {
+            try {
+                directory.delete(segment);
+                catalog.removeSegment(segment);
+                LOG.log(Level.DEBUG, "spool: segment " + segment + " deleted, all its messages final");
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "spool: cannot delete segment " + segment + ": " + e);
+                return; // oldest first, or a crash could revive states without their messages
+            }
+        }
+    }
+
+    private void publish(SpooledMessage message) {
+        if (message == null) return;
+        try {
+            publisher.accept(message);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "spool: publishing " + message.queueId() + " failed", e);
+        }
+    }
+
+    private PendingAppend take() {
+        while (true) {
+            try {
+                return queue.take();
+            } catch (InterruptedException e) {
+                // only close() stops the writer, by queueing STOP
+            }
+        }
+    }
+
+    private void failQueued() {
+        for (var p = queue.poll(); p != null; p = queue.poll()) {
+            p.durable.completeExceptionally(new SpoolException(SpoolException.Kind.FAILED, "spool is closed"));
+        }
+    }
+
+    private SpoolException unhealthyError() {
+        return new SpoolException(SpoolException.Kind.FAILED, "spool is unhealthy", unhealthy);
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        queue.offer(PendingAppend.STOP);
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+}

@@ -1,0 +1,182 @@
+package org.postloom.spool;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.QueueId;
+
+/**
+ * The durable spool: an append-only log of segment files in one directory, written by a single
+ * {@link GroupCommitWriter} that shares each fsync among every session committing at that moment.
+ * A message is acknowledged (250) only after the force that covers it; a crash loses nothing that
+ * was acknowledged, and {@link #open} rebuilds the queue from the segments.
+ *
+ * <p>Sessions use the {@link MessageStore} seam. The delivery engine receives each message once it
+ * is durable (and each live message found at start) through the consumer given to {@link #open},
+ * reads bodies with {@link #openBody}, and records outcomes with {@link #record}. The consumer
+ * runs on the writer thread and must only hand the message on (a lock-free inbox), never block.
+ */
+public final class Spool implements MessageStore, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Spool.class.getName());
+
+    private final SpoolOptions options;
+    private final SegmentDirectory directory;
+    private final FileStore fileStore;
+    private final Catalog catalog;
+    private final QueueIds queueIds;
+    private final RecoveryReport recovery;
+    private final GroupCommitWriter writer;
+
+    private Spool(SpoolOptions options, SegmentDirectory directory, Catalog catalog,
+                  RecoveryReport recovery, GroupCommitWriter writer) throws IOException {
+        this.options = options;
+        this.directory = directory;
+        this.fileStore = Files.getFileStore(directory.dir());
+        this.catalog = catalog;
+        this.queueIds = new QueueIds(options.clock());
+        this.recovery = recovery;
+        this.writer = writer;
+    }
+
+    /**
+     * Opens (or creates) the spool in {@code dir}, recovers its live messages, passes each to
+     * {@code onDurable}, and starts the writer. Returns once recovery is complete.
+     */
+    public static Spool open(Path dir, SpoolOptions options, Consumer<SpooledMessage> onDurable) throws IOException {
+        var directory = new SegmentDirectory(dir);
+        var catalog = new Catalog();
+        var recovery = Recovery.run(directory, catalog);
+        var segments = directory.segments();
+        long active = segments.isEmpty() ? 1 : segments.getLast(); // appending resumes after the cut tail
+        var channel = segments.isEmpty() ? directory.create(active) : directory.openForAppend(active);
+        catalog.addSegment(active);
+        catalog.live().stream()
+                .sorted(Comparator.comparing(s -> s.message().queueId().value()))
+                .forEach(s -> onDurable.accept(s.message()));
+        var writer = new GroupCommitWriter(directory, catalog, new SegmentAppender(active, channel),
+                options.segmentSize(), onDurable);
+        return new Spool(options, directory, catalog, recovery, writer);
+    }
+
+    @Override
+    public QueueId newQueueId() {
+        return queueIds.next();
+    }
+
+    @Override
+    public Reception receive(Envelope envelope) throws SpoolException {
+        if (!writer.isHealthy()) {
+            throw new SpoolException(SpoolException.Kind.FAILED, "spool is unhealthy or closed");
+        }
+        try {
+            long usable = fileStore.getUsableSpace();
+            if (usable < options.minFreeSpace()) {
+                throw new SpoolException(SpoolException.Kind.FULL, "spool disk nearly full: " + usable + " bytes free");
+            }
+        } catch (IOException e) {
+            throw Failures.classify(e);
+        }
+        return new SpoolReception(envelope, options, directory, writer);
+    }
+
+    /** Records one recipient's outcome; returns once it is durable. */
+    public void record(QueueId id, int recipient, RecipientState state) throws SpoolException {
+        recordAll(id, Map.of(recipient, state));
+    }
+
+    /**
+     * Records several recipients' outcomes (say, after one SMTP transaction); they share the
+     * writer's next fsync. Returns once all are durable. Outcomes for a message no longer queued,
+     * or for a recipient already final, have no effect.
+     */
+    public void recordAll(QueueId id, Map<Integer, RecipientState> states) throws SpoolException {
+        var stored = catalog.get(id);
+        if (stored == null) return;
+        var pending = new ArrayList<CompletableFuture<Void>>();
+        states.forEach((recipient, state) -> {
+            if (recipient < 0 || recipient >= stored.message().recipients().size()) {
+                throw new IndexOutOfBoundsException("message " + id + " has no recipient " + recipient);
+            }
+            var change = new LogEntry.RecipientChanged(id, recipient, state);
+            pending.add(writer.submit(PendingAppend.recipientState(change)));
+        });
+        try {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof SpoolException s ? s
+                    : new SpoolException(SpoolException.Kind.FAILED, "spool write failed", e.getCause());
+        }
+    }
+
+    public void recordDelivered(QueueId id, int recipient) throws SpoolException {
+        record(id, recipient, RecipientState.DELIVERED);
+    }
+
+    public void recordDeferred(QueueId id, int recipient, Instant nextAttempt, String reply) throws SpoolException {
+        record(id, recipient, new RecipientState.Deferred(nextAttempt, reply));
+    }
+
+    public void recordFailed(QueueId id, int recipient, String reply) throws SpoolException {
+        record(id, recipient, new RecipientState.Failed(reply));
+    }
+
+    /** A live message as it stands now, or empty once it is final (or was never queued). */
+    public Optional<SpooledMessage> message(QueueId id) {
+        return Optional.ofNullable(catalog.get(id)).map(Catalog.Stored::message);
+    }
+
+    /** Every live message, in queue-id (roughly arrival) order. */
+    public List<SpooledMessage> messages() {
+        return catalog.live().stream()
+                .map(Catalog.Stored::message)
+                .sorted(Comparator.comparing(m -> m.queueId().value()))
+                .toList();
+    }
+
+    /** The body of a live message, exactly as the session wrote it. */
+    public InputStream openBody(QueueId id) throws IOException {
+        var stored = catalog.get(id);
+        if (stored == null) throw new NoSuchElementException("no queued message " + id);
+        return new BodyInputStream(directory.path(stored.segment()), stored.bodyOffset(), stored.message().bodySize());
+    }
+
+    /** True once recovery has finished, which {@link #open} waits for; for readiness checks. */
+    public boolean isRecovered() {
+        return recovery != null;
+    }
+
+    public RecoveryReport recovery() {
+        return recovery;
+    }
+
+    /** False after a failed fsync left no segment to write to, or after {@link #close()}. */
+    public boolean isHealthy() {
+        return writer.isHealthy();
+    }
+
+    public SpoolStats stats() {
+        return new SpoolStats(writer.appends(), writer.forces(), catalog.segmentCount(), catalog.live().size());
+    }
+
+    /** Finishes every commit already queued, then stops the writer; later commits fail with 451. */
+    @Override
+    public void close() {
+        writer.close();
+        LOG.log(Level.DEBUG, "spool: closed " + directory.dir());
+    }
+}

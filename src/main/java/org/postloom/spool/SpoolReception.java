@@ -1,0 +1,83 @@
+package org.postloom.spool;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletionException;
+import org.postloom.mail.Envelope;
+
+/**
+ * One message on its way in: the session writes the body as DATA arrives, and {@link #commit()}
+ * hands it to the writer and waits (parking the session's virtual thread) until it is forced.
+ */
+final class SpoolReception implements MessageStore.Reception {
+
+    private static final System.Logger LOG = System.getLogger(SpoolReception.class.getName());
+
+    private final Envelope envelope;
+    private final byte[] prefix;
+    private final SpillingBody body;
+    private final GroupCommitWriter writer;
+    private final OutputStream guardedBody;
+    private boolean done;
+
+    SpoolReception(Envelope envelope, SpoolOptions options, SegmentDirectory directory, GroupCommitWriter writer) {
+        this.envelope = envelope;
+        this.prefix = EntryCodec.messagePrefix(envelope);
+        this.body = new SpillingBody(directory.incoming(), options.memoryThreshold(), prefix);
+        this.writer = writer;
+        this.guardedBody = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (done) throw new IllegalStateException("reception already committed or closed");
+                try {
+                    body.write(b, off, len);
+                } catch (IOException e) {
+                    throw Failures.classify(e); // a full disk while spilling is still a 452
+                }
+            }
+        };
+    }
+
+    @Override
+    public OutputStream body() {
+        return guardedBody;
+    }
+
+    /** Bytes of this body held on the heap (the rest, if any, is in a temporary file). */
+    int bufferedBytes() {
+        return body.bufferedBytes();
+    }
+
+    @Override
+    public void commit() throws SpoolException {
+        if (done) throw new IllegalStateException("reception already committed or closed");
+        done = true;
+        try {
+            var entry = new LogEntry.MessageQueued(envelope, prefix.length, body.size());
+            writer.submit(PendingAppend.message(prefix, body.finish(), body.checksum(), entry)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof SpoolException s ? s
+                    : new SpoolException(SpoolException.Kind.FAILED, "spool write failed", e.getCause());
+        } catch (IOException e) {
+            throw Failures.classify(e);
+        } finally {
+            body.discard();
+        }
+        LOG.log(Level.INFO, () -> "queued id=" + envelope.queueId() + " from=<" + envelope.sender()
+                + "> nrcpt=" + envelope.recipients().size() + " size=" + body.size());
+    }
+
+    @Override
+    public void close() {
+        if (!done) {
+            done = true;
+            body.discard();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package org.postloom.spool;
+
+/**
+ * Counters since the spool was opened.
+ *
+ * @param appends  records made durable
+ * @param forces   fsyncs that made them durable; under concurrency far fewer than appends,
+ *                 which is the point of group commit
+ * @param segments segment files on disk
+ * @param messages live messages
+ */
+public record SpoolStats(long appends, long forces, int segments, int messages) { }
