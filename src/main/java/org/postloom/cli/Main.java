@@ -1,7 +1,15 @@
 package org.postloom.cli;
 
+import picocli.CommandLine;
+
+/** {@code bin/postloom}: the relay in the foreground by default, or one of the subcommands. */
 public final class Main {
+
+    private Main() {}
+
     public static void main(String[] args) {
-        System.out.println("postloom");
+        Logging.configure();
+        int exit = new CommandLine(new RunCommand()).execute(args);
+        if (exit != 0) System.exit(exit);
     }
 }
