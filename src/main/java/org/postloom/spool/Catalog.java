@@ -2,6 +2,7 @@ package org.postloom.spool;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -51,6 +52,14 @@ final class Catalog {
 
     Collection<Stored> live() {
         return live.values();
+    }
+
+    /** The live messages, in queue-id (roughly arrival) order. */
+    List<SpooledMessage> messages() {
+        return live.values().stream()
+                .map(Stored::message)
+                .sorted(Comparator.comparing(m -> m.queueId().value()))
+                .toList();
     }
 
     /**

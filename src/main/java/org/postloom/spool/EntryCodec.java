@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ final class EntryCodec {
         }
         byte[] result = bytes.toByteArray();
         if (lengthPrefixed) {
-            java.nio.ByteBuffer.wrap(result).putInt(result.length - 4);
+            ByteBuffer.wrap(result).putInt(result.length - 4);
         }
         return result;
     }

@@ -8,13 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
@@ -28,7 +27,8 @@ import org.postloom.mail.QueueId;
  * <p>Sessions use the {@link MessageStore} seam. The delivery engine receives each message once it
  * is durable (and each live message found at start) through the consumer given to {@link #open},
  * reads bodies with {@link #openBody}, and records outcomes with {@link #record}. The consumer
- * runs on the writer thread and must only hand the message on (a lock-free inbox), never block.
+ * runs on the thread calling {@code open} for recovered messages, then on the writer thread: it
+ * must only hand the message on (a lock-free inbox), never block.
  */
 public final class Spool implements MessageStore, AutoCloseable {
 
@@ -42,11 +42,11 @@ public final class Spool implements MessageStore, AutoCloseable {
     private final RecoveryReport recovery;
     private final GroupCommitWriter writer;
 
-    private Spool(SpoolOptions options, SegmentDirectory directory, Catalog catalog,
-                  RecoveryReport recovery, GroupCommitWriter writer) throws IOException {
+    private Spool(SpoolOptions options, SegmentDirectory directory, FileStore fileStore, Catalog catalog,
+                  RecoveryReport recovery, GroupCommitWriter writer) {
         this.options = options;
         this.directory = directory;
-        this.fileStore = Files.getFileStore(directory.dir());
+        this.fileStore = fileStore;
         this.catalog = catalog;
         this.queueIds = new QueueIds(options.clock());
         this.recovery = recovery;
@@ -59,18 +59,17 @@ public final class Spool implements MessageStore, AutoCloseable {
      */
     public static Spool open(Path dir, SpoolOptions options, Consumer<SpooledMessage> onDurable) throws IOException {
         var directory = new SegmentDirectory(dir);
+        var fileStore = Files.getFileStore(directory.dir());
         var catalog = new Catalog();
         var recovery = Recovery.run(directory, catalog);
         var segments = directory.segments();
         long active = segments.isEmpty() ? 1 : segments.getLast(); // appending resumes after the cut tail
         var channel = segments.isEmpty() ? directory.create(active) : directory.openForAppend(active);
         catalog.addSegment(active);
-        catalog.live().stream()
-                .sorted(Comparator.comparing(s -> s.message().queueId().value()))
-                .forEach(s -> onDurable.accept(s.message()));
+        catalog.messages().forEach(onDurable);
         var writer = new GroupCommitWriter(directory, catalog, new SegmentAppender(active, channel),
                 options.segmentSize(), onDurable);
-        return new Spool(options, directory, catalog, recovery, writer);
+        return new Spool(options, directory, fileStore, catalog, recovery, writer);
     }
 
     @Override
@@ -107,20 +106,13 @@ public final class Spool implements MessageStore, AutoCloseable {
     public void recordAll(QueueId id, Map<Integer, RecipientState> states) throws SpoolException {
         var stored = catalog.get(id);
         if (stored == null) return;
-        var pending = new ArrayList<CompletableFuture<Void>>();
-        states.forEach((recipient, state) -> {
-            if (recipient < 0 || recipient >= stored.message().recipients().size()) {
-                throw new IndexOutOfBoundsException("message " + id + " has no recipient " + recipient);
-            }
-            var change = new LogEntry.RecipientChanged(id, recipient, state);
-            pending.add(writer.submit(PendingAppend.recipientState(change)));
-        });
-        try {
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof SpoolException s ? s
-                    : new SpoolException(SpoolException.Kind.FAILED, "spool write failed", e.getCause());
+        for (int recipient : states.keySet()) {
+            Objects.checkIndex(recipient, stored.message().recipients().size());
         }
+        var pending = new ArrayList<CompletableFuture<Void>>();
+        states.forEach((recipient, state) -> pending.add(
+                writer.submit(PendingAppend.recipientState(new LogEntry.RecipientChanged(id, recipient, state)))));
+        Failures.awaitDurable(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)));
     }
 
     public void recordDelivered(QueueId id, int recipient) throws SpoolException {
@@ -142,10 +134,7 @@ public final class Spool implements MessageStore, AutoCloseable {
 
     /** Every live message, in queue-id (roughly arrival) order. */
     public List<SpooledMessage> messages() {
-        return catalog.live().stream()
-                .map(Catalog.Stored::message)
-                .sorted(Comparator.comparing(m -> m.queueId().value()))
-                .toList();
+        return catalog.messages();
     }
 
     /** The body of a live message, exactly as the session wrote it. */

@@ -3,7 +3,6 @@ package org.postloom.spool;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.CompletionException;
 import org.postloom.mail.Envelope;
 
 /**
@@ -60,10 +59,7 @@ final class SpoolReception implements MessageStore.Reception {
         done = true;
         try {
             var entry = new LogEntry.MessageQueued(envelope, prefix.length, body.size());
-            writer.submit(PendingAppend.message(prefix, body.finish(), body.checksum(), entry)).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof SpoolException s ? s
-                    : new SpoolException(SpoolException.Kind.FAILED, "spool write failed", e.getCause());
+            Failures.awaitDurable(writer.submit(PendingAppend.message(prefix, body.finish(), body.checksum(), entry)));
         } catch (IOException e) {
             throw Failures.classify(e);
         } finally {

@@ -20,37 +20,45 @@ class LargeBodyTest {
 
     @Test
     void aLargeBodyIsSpilledWithBoundedHeapAndRoundTripsExactly() throws Exception {
-        var written = MessageDigest.getInstance("SHA-256");
         var options = TestMail.options().withMemoryThreshold(THRESHOLD).withSegmentSize(4 << 20);
         var id = QueueIdsTest.anyId();
         try (var opened = TestMail.open(dir, options)) {
             var reception = (SpoolReception) opened.spool().receive(TestMail.envelope(id, 2));
-            var random = new Random(42);
-            var chunk = new byte[64 << 10];
-            for (int sent = 0; sent < SIZE; sent += chunk.length) {
-                random.nextBytes(chunk);
-                written.update(chunk);
+            writeBody(chunk -> {
                 reception.body().write(chunk);
                 assertThat(reception.bufferedBytes()).isLessThanOrEqualTo(THRESHOLD);
-            }
+            });
             assertThat(Files.list(dir.resolve("incoming"))).as("spilled to a temporary file").hasSize(1);
             reception.commit();
             reception.close();
             assertThat(Files.list(dir.resolve("incoming"))).as("temporary file removed").isEmpty();
-            assertThat(digest(opened.spool().openBody(id))).isEqualTo(written.digest());
+            assertThat(digest(opened.spool().openBody(id))).isEqualTo(expectedDigest());
         }
         try (var reopened = TestMail.open(dir, options)) {
             var message = reopened.spool().message(id).orElseThrow();
             assertThat(message.bodySize()).isEqualTo(SIZE);
-            var again = MessageDigest.getInstance("SHA-256");
-            var random = new Random(42);
-            var chunk = new byte[64 << 10];
-            for (int sent = 0; sent < SIZE; sent += chunk.length) {
-                random.nextBytes(chunk);
-                again.update(chunk);
-            }
-            assertThat(digest(reopened.spool().openBody(id))).isEqualTo(again.digest());
+            assertThat(digest(reopened.spool().openBody(id))).isEqualTo(expectedDigest());
         }
+    }
+
+    private interface ChunkSink {
+        void accept(byte[] chunk) throws Exception;
+    }
+
+    /** Produces the same 20 MiB of random bytes every time, in 64 KiB chunks. */
+    private static void writeBody(ChunkSink sink) throws Exception {
+        var random = new Random(42);
+        var chunk = new byte[64 << 10];
+        for (int sent = 0; sent < SIZE; sent += chunk.length) {
+            random.nextBytes(chunk);
+            sink.accept(chunk);
+        }
+    }
+
+    private static byte[] expectedDigest() throws Exception {
+        var digest = MessageDigest.getInstance("SHA-256");
+        writeBody(digest::update);
+        return digest.digest();
     }
 
     private static byte[] digest(InputStream body) throws Exception {

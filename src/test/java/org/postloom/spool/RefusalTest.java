@@ -1,0 +1,54 @@
+package org.postloom.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.postloom.spool.TestMail.body;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spool says no in the words a session turns into 452 4.3.1 or 451 4.3.0. */
+class RefusalTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void receiveRefusesWithFullWhenFreeSpaceIsBelowTheMargin() throws Exception {
+        try (var opened = TestMail.open(dir, TestMail.options().withMinFreeSpace(Long.MAX_VALUE))) {
+            var spool = opened.spool();
+            assertThatThrownBy(() -> spool.receive(TestMail.envelope(spool.newQueueId(), 1)))
+                    .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.kind()).isEqualTo(SpoolException.Kind.FULL));
+        }
+    }
+
+    @Test
+    void aCommitAfterCloseFailsAndIsNotStored() throws Exception {
+        var opened = TestMail.open(dir, TestMail.options());
+        var spool = opened.spool();
+        var envelope = TestMail.envelope(spool.newQueueId(), 1);
+        var reception = spool.receive(envelope);
+        reception.body().write(body("late", 100));
+        spool.close();
+        assertThat(spool.isHealthy()).isFalse();
+        assertThatThrownBy(reception::commit)
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.kind()).isEqualTo(SpoolException.Kind.FAILED));
+        assertThatThrownBy(() -> spool.receive(envelope)).isInstanceOf(SpoolException.class);
+        try (var reopened = TestMail.open(dir, TestMail.options())) {
+            assertThat(reopened.spool().messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReceptionIsCommittedOnlyOnce() throws Exception {
+        try (var opened = TestMail.open(dir, TestMail.options())) {
+            var spool = opened.spool();
+            var reception = spool.receive(TestMail.envelope(spool.newQueueId(), 1));
+            reception.commit();
+            assertThatThrownBy(reception::commit).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> reception.body().write(1)).isInstanceOf(IllegalStateException.class);
+            assertThat(spool.messages()).hasSize(1);
+        }
+    }
+}
