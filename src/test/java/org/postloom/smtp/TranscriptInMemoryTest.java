@@ -2,19 +2,14 @@ package org.postloom.smtp;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every transcript, line by line, against the session alone: no socket. */
 class TranscriptInMemoryTest {
 
-    static Stream<Path> transcripts() {
-        return Transcript.all().stream();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transcripts")
+    @MethodSource("org.postloom.smtp.Transcript#all")
     void runs(Path file) {
         Transcript transcript = Transcript.load(file);
         InMemoryConversation conversation =

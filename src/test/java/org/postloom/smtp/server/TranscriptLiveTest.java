@@ -3,7 +3,6 @@ package org.postloom.smtp.server;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.postloom.smtp.Transcript;
@@ -11,12 +10,8 @@ import org.postloom.smtp.Transcript;
 /** The same transcripts as TranscriptInMemoryTest, over a real loopback socket. */
 class TranscriptLiveTest {
 
-    static Stream<Path> transcripts() {
-        return Transcript.all().stream();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("transcripts")
+    @MethodSource("org.postloom.smtp.Transcript#all")
     void runs(Path file) {
         Transcript transcript = Transcript.load(file);
         try (LiveServer server = new LiveServer(); SmtpClient client = server.connectFrom(transcript.clientAddress())) {
