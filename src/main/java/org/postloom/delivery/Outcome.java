@@ -1,0 +1,32 @@
+package org.postloom.delivery;
+
+import org.postloom.smtp.Reply;
+
+/**
+ * What became of one recipient on one attempt, and how far the cause reaches (after Postfix's
+ * {@code smtp_trouble.c}): the whole site (try the next host, or back off the destination), this
+ * message, or this recipient alone.
+ */
+public sealed interface Outcome {
+
+    /** The reply (ours when the cause is local, such as a refused connection). */
+    Reply reply();
+
+    Scope scope();
+
+    enum Scope { SITE, MESSAGE, RECIPIENT }
+
+    /** The next hop took responsibility for the recipient (2xx after the end of data). */
+    record Delivered(Reply reply) implements Outcome {
+        @Override
+        public Scope scope() {
+            return Scope.RECIPIENT;
+        }
+    }
+
+    /** Try again later: a 4xx reply, or the network failed. */
+    record Deferred(Reply reply, Scope scope) implements Outcome {}
+
+    /** Never going to work: a 5xx reply, or a permanent local judgement (null MX, no such domain). */
+    record Failed(Reply reply, Scope scope) implements Outcome {}
+}
