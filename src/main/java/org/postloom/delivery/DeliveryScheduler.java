@@ -1,0 +1,199 @@
+package org.postloom.delivery;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import org.postloom.mail.Mailbox;
+import java.util.random.RandomGenerator;
+import org.postloom.spool.RecipientState;
+import org.postloom.spool.Spool;
+import org.postloom.spool.SpooledMessage;
+
+/**
+ * The delivery engine's single owner of scheduling state (after Postfix's queue manager): one
+ * thread takes new messages from the {@link Inbox} and attempt results from couriers, keeps a
+ * ready queue per destination and one time-ordered set of deferred work, and starts couriers
+ * (virtual threads, one per outbound connection) within the limits. Nothing here is shared, so
+ * nothing is locked; other threads talk to it only through lock-free queues.
+ */
+public final class DeliveryScheduler implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
+    /** The loop wakes at least this often, whatever the clock says. */
+    private static final Duration MAX_PARK = Duration.ofSeconds(1);
+
+    private record Scheduled(Instant due, NextHop hop, WorkItem item) {}
+
+    /** A courier's report: what to retry, and whether the site itself failed. */
+    private record Attempted(NextHop hop, List<OutcomeRecorder.Retry> retries, boolean siteFailed) {}
+
+    private final Inbox inbox;
+    private final Router router;
+    private final Transport transport;
+    private final OutcomeRecorder recorder;
+    private final DeliverySettings settings;
+    private final Clock clock;
+    private final Queue<Attempted> attempts = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    // Owned by the scheduler thread.
+    private final Map<NextHop, Destination> destinations = new HashMap<>();
+    private final Map<NextHop, Destination> withReadyWork = new LinkedHashMap<>();
+    private final PriorityQueue<Scheduled> deferred = new PriorityQueue<>(Comparator.comparing(Scheduled::due));
+    private int active;
+
+    public DeliveryScheduler(Inbox inbox, Router router, Transport transport, Spool spool, Bouncer bouncer,
+                             DeliverySettings settings, Clock clock) {
+        this.inbox = inbox;
+        this.router = router;
+        this.transport = transport;
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault());
+        this.settings = settings;
+        this.clock = clock;
+        this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);
+    }
+
+    public void start() {
+        inbox.consumedBy(thread);
+        thread.start();
+    }
+
+    /** Makes the loop look at the clock again now (tests move an injected clock). */
+    public void wake() {
+        LockSupport.unpark(thread);
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                Instant now = clock.instant();
+                takeNewMessages(now);
+                takeAttempts(now);
+                promoteDue(now);
+                dispatch(now);
+                park(now);
+            } catch (RuntimeException e) {
+                // The scheduler must outlive any one bad message; its state is still consistent.
+                LOG.log(System.Logger.Level.ERROR, "scheduler error", e);
+            }
+        }
+    }
+
+    private void takeNewMessages(Instant now) {
+        SpooledMessage message;
+        while ((message = inbox.poll()) != null) {
+            Map<NextHop, List<Integer>> byHop = new LinkedHashMap<>();
+            Map<NextHop, Instant> due = new HashMap<>();
+            List<Mailbox> rcpts = message.envelope().recipients();
+            for (int i = 0; i < rcpts.size(); i++) {
+                RecipientState state = message.recipients().get(i);
+                if (state.isFinal()) continue;
+                NextHop hop = router.route(rcpts.get(i).domain());
+                byHop.computeIfAbsent(hop, h -> new ArrayList<>()).add(i);
+                if (state instanceof RecipientState.Deferred d) due.merge(hop, d.nextAttempt(), (a, b) -> a.isBefore(b) ? a : b);
+            }
+            for (var entry : byHop.entrySet()) {
+                WorkItem item = new WorkItem(message, entry.getValue());
+                Instant when = due.getOrDefault(entry.getKey(), now);
+                if (when.isAfter(now)) deferred.add(new Scheduled(when, entry.getKey(), item));
+                else ready(entry.getKey(), item);
+            }
+        }
+    }
+
+    private void takeAttempts(Instant now) {
+        Attempted attempt;
+        while ((attempt = attempts.poll()) != null) {
+            active--;
+            Destination destination = destinations.get(attempt.hop());
+            destination.finished(attempt.siteFailed(), now, settings.retry());
+            if (attempt.siteFailed()) {
+                LOG.log(System.Logger.Level.WARNING, "destination-backoff dest=" + attempt.hop()
+                        + " until=" + destination.backoffUntil());
+            }
+            for (OutcomeRecorder.Retry r : attempt.retries()) deferred.add(new Scheduled(r.due(), attempt.hop(), r.item()));
+            if (destination.idle()) destinations.remove(attempt.hop(), destination);
+        }
+    }
+
+    private void promoteDue(Instant now) {
+        while (!deferred.isEmpty() && !deferred.peek().due().isAfter(now)) {
+            Scheduled s = deferred.poll();
+            ready(s.hop(), s.item());
+        }
+    }
+
+    private void ready(NextHop hop, WorkItem item) {
+        Destination d = destinations.computeIfAbsent(hop, Destination::new);
+        d.add(item);
+        withReadyWork.put(hop, d);
+    }
+
+    private void dispatch(Instant now) {
+        var it = withReadyWork.values().iterator();
+        while (it.hasNext() && active < settings.maxConnections()) {
+            Destination d = it.next();
+            while (active < settings.maxConnections() && d.canStart(now, settings.connectionsFor(d.hop.toString()))) {
+                List<WorkItem> batch = d.take(settings.messagesPerConnection());
+                active++;
+                Thread.ofVirtual().name("courier-" + d.hop).start(() -> courier(d.hop, batch));
+            }
+            if (!d.hasReadyWork()) it.remove();
+        }
+    }
+
+    /** On a courier's virtual thread: one connection's worth of work, then a report. */
+    private void courier(NextHop hop, List<WorkItem> batch) {
+        List<OutcomeRecorder.Retry> retries = new ArrayList<>();
+        boolean siteFailed = false;
+        try {
+            List<List<Outcome>> outcomes = transport.deliver(hop, batch);
+            siteFailed = outcomes.stream().flatMap(List::stream)
+                    .allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
+            for (int i = 0; i < batch.size(); i++) {
+                OutcomeRecorder.Retry retry = recorder.record(hop, batch.get(i), outcomes.get(i));
+                if (retry != null) retries.add(retry);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "courier failed dest=" + hop, e);
+            Instant later = clock.instant().plus(settings.retry().minBackoff());
+            batch.forEach(item -> retries.add(new OutcomeRecorder.Retry(item, later)));
+        } finally {
+            attempts.offer(new Attempted(hop, retries, siteFailed));
+            LockSupport.unpark(thread);
+        }
+    }
+
+    private void park(Instant now) {
+        if (!inbox.isEmpty() || !attempts.isEmpty()) return;
+        Instant next = now.plus(MAX_PARK);
+        if (!deferred.isEmpty() && deferred.peek().due().isBefore(next)) next = deferred.peek().due();
+        for (Destination d : withReadyWork.values()) {
+            if (d.backoffUntil().isAfter(now) && d.backoffUntil().isBefore(next)) next = d.backoffUntil();
+        }
+        long nanos = Duration.between(now, next).toNanos();
+        if (nanos > 0) LockSupport.parkNanos(this, nanos);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package org.postloom.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.Mailbox;
+import org.postloom.smtp.Reply;
+import org.postloom.spool.MessageStore;
+import org.postloom.spool.RecipientState;
+import org.postloom.spool.Spool;
+import org.postloom.spool.SpoolOptions;
+import org.postloom.spool.SpooledMessage;
+
+/**
+ * The scheduler over a real spool, with a scripted transport behind the seam (as chasquid tests
+ * its queue with a fake courier) and a clock moved by hand.
+ */
+class DeliverySchedulerTest {
+
+    private static final Reply OK = Reply.of(250, "2.0.0", "Ok");
+    private static final Reply TRY_LATER = Reply.of(451, "4.3.0", "try later");
+    private static final Reply NO_SUCH_USER = Reply.of(550, "5.1.1", "no such user");
+    private static final Reply NO_CONNECTION = Reply.of(421, "4.4.1", "connection refused");
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+    private volatile BiFunction<NextHop, WorkItem, Outcome> script = (hop, item) -> new Outcome.Delivered(OK);
+    private Spool spool;
+    private DeliveryScheduler scheduler;
+
+    private void start(DeliverySettings settings, Transport transport) throws IOException {
+        Inbox inbox = new Inbox();
+        spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock);
+        scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), transport, spool, bouncer, settings, clock);
+        scheduler.start();
+    }
+
+    private void start() throws IOException {
+        start(settings(20, 10), scripted());
+    }
+
+    private static DeliverySettings settings(int perDestination, int perConnection) {
+        return new DeliverySettings(100, perDestination, Map.of(), perConnection, RetryPolicy.defaults());
+    }
+
+    private Transport scripted() {
+        return (hop, items) -> items.stream().map(item -> {
+            calls.add(hop + " " + item.message().queueId() + " " + item.recipients());
+            return item.recipients().stream().map(r -> script.apply(hop, item)).toList();
+        }).toList();
+    }
+
+    @AfterEach
+    void stop() {
+        if (scheduler != null) scheduler.close();
+        if (spool != null) spool.close();
+    }
+
+    private SpooledMessage send(String sender, String... recipients) throws IOException {
+        Envelope env = new Envelope(spool.newQueueId(), sender.isEmpty() ? Mailbox.NULL : mailbox(sender),
+                List.of(recipients).stream().map(DeliverySchedulerTest::mailbox).toList(),
+                Envelope.BodyType.SEVEN_BIT, false, clock.instant(), "test [127.0.0.1]", "");
+        try (MessageStore.Reception r = spool.receive(env)) {
+            r.body().write("Subject: test\r\nMessage-ID: <m1@test>\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
+            r.commit();
+        }
+        return spool.message(env.queueId()).orElseThrow();
+    }
+
+    private static Mailbox mailbox(String address) {
+        int at = address.indexOf('@');
+        return new Mailbox(address.substring(0, at), address.substring(at + 1));
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(10);
+        }
+    }
+
+    private void later(Duration by) {
+        clock.advance(by);
+        scheduler.wake();
+    }
+
+    @Test
+    void recipientsAreGroupedByDestinationAndDeliveredMailLeavesTheQueue() throws Exception {
+        start();
+        SpooledMessage m = send("a@client.test", "x@one.test", "y@two.test", "z@one.test");
+        await("both destinations tried", () -> calls.size() == 2);
+        assertThat(calls).containsExactlyInAnyOrder("one.test " + m.queueId() + " [0, 2]", "two.test " + m.queueId() + " [1]");
+        await("message final", () -> spool.message(m.queueId()).isEmpty());
+    }
+
+    @Test
+    void aDeferredRecipientIsRetriedAfterItsBackoffAndNotBefore() throws Exception {
+        start();
+        script = (hop, item) -> new Outcome.Deferred(TRY_LATER, Outcome.Scope.RECIPIENT);
+        SpooledMessage m = send("a@client.test", "x@one.test");
+        await("first attempt", () -> calls.size() == 1);
+        await("deferred state", () -> spool.message(m.queueId()).orElseThrow().recipients().getFirst()
+                instanceof RecipientState.Deferred);
+        RecipientState.Deferred d = (RecipientState.Deferred) spool.message(m.queueId()).orElseThrow().recipients().getFirst();
+        assertThat(Duration.between(clock.instant(), d.nextAttempt())).isBetween(Duration.ofSeconds(47), Duration.ofSeconds(73));
+        assertThat(d.reply()).contains("451 4.3.0");
+        later(Duration.ofSeconds(30));
+        Thread.sleep(200);
+        assertThat(calls).hasSize(1);
+        script = (hop, item) -> new Outcome.Delivered(OK);
+        later(Duration.ofMinutes(2));
+        await("second attempt", () -> calls.size() == 2);
+        await("delivered", () -> spool.message(m.queueId()).isEmpty());
+    }
+
+    @Test
+    void aPermanentFailureBouncesToTheSenderWithADsn() throws Exception {
+        start();
+        script = (hop, item) -> hop.toString().equals("one.test")
+                ? new Outcome.Failed(NO_SUCH_USER, Outcome.Scope.RECIPIENT)
+                : new Outcome.Delivered(OK);
+        SpooledMessage m = send("sender@client.test", "gone@one.test");
+        await("bounce delivered to the sender's domain", () -> calls.stream().anyMatch(c -> c.startsWith("client.test ")));
+        String bounceId = calls.stream().filter(c -> c.startsWith("client.test ")).findFirst().orElseThrow().split(" ")[1];
+        assertThat(bounceId).isNotEqualTo(m.queueId().value());
+    }
+
+    @Test
+    void theDsnNamesTheRecipientStatusAndOriginalHeaders() throws Exception {
+        List<String> dsn = new CopyOnWriteArrayList<>();
+        start(settings(20, 10), (hop, items) -> items.stream().map(item -> {
+            if (item.message().envelope().sender().isNull()) dsn.add(body(item.message()));
+            List<Outcome> out = new ArrayList<>();
+            for (int r : item.recipients()) {
+                out.add(item.message().envelope().sender().isNull() ? new Outcome.Delivered(OK)
+                        : new Outcome.Failed(NO_SUCH_USER, Outcome.Scope.RECIPIENT));
+            }
+            return out;
+        }).toList());
+        send("sender@client.test", "gone@one.test");
+        await("bounce sent", () -> dsn.size() == 1);
+        assertThat(dsn.getFirst())
+                .contains("To: <sender@client.test>")
+                .contains("Content-Type: multipart/report; report-type=delivery-status")
+                .contains("Final-Recipient: rfc822; gone@one.test")
+                .contains("Action: failed")
+                .contains("Status: 5.1.1")
+                .contains("Diagnostic-Code: smtp; 550 5.1.1 no such user")
+                .contains("Message-ID: <m1@test>")
+                .doesNotContain("hello");
+    }
+
+    private String body(SpooledMessage m) {
+        try (InputStream in = spool.openBody(m.queueId())) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aBounceOfABounceIsNeverSent() throws Exception {
+        start();
+        script = (hop, item) -> new Outcome.Failed(NO_SUCH_USER, Outcome.Scope.RECIPIENT);
+        SpooledMessage m = send("", "gone@one.test");
+        await("message final", () -> spool.message(m.queueId()).isEmpty());
+        Thread.sleep(200);
+        assertThat(calls).hasSize(1);
+        assertThat(spool.messages()).isEmpty();
+    }
+
+    @Test
+    void mailQueuedLongerThanItsLifetimeBouncesWithDeliveryTimeExpired() throws Exception {
+        start();
+        script = (hop, item) -> item.message().envelope().sender().isNull()
+                ? new Outcome.Delivered(OK)
+                : new Outcome.Deferred(TRY_LATER, Outcome.Scope.RECIPIENT);
+        SpooledMessage m = send("sender@client.test", "slow@one.test");
+        await("first attempt", () -> calls.size() == 1);
+        for (int i = 0; i < 200 && spool.message(m.queueId()).isPresent(); i++) {
+            later(Duration.ofHours(1).plusMinutes(15));
+            Thread.sleep(20);
+        }
+        await("expired", () -> spool.message(m.queueId()).isEmpty());
+        await("bounce delivered", () -> calls.stream().anyMatch(c -> c.startsWith("client.test ")));
+        assertThat(Duration.between(m.envelope().arrival(), clock.instant())).isGreaterThanOrEqualTo(Duration.ofDays(5));
+    }
+
+    @Test
+    void concurrencyPerDestinationIsCapped() throws Exception {
+        AtomicInteger now = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        start(settings(2, 1), (hop, items) -> {
+            peak.accumulateAndGet(now.incrementAndGet(), Math::max);
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            now.decrementAndGet();
+            calls.add(hop.toString());
+            return items.stream().map(i -> i.recipients().stream().map(r -> (Outcome) new Outcome.Delivered(OK)).toList()).toList();
+        });
+        for (int i = 0; i < 10; i++) send("a@client.test", "x@busy.test");
+        await("two connections open", () -> now.get() == 2);
+        Thread.sleep(200);
+        assertThat(now.get()).isEqualTo(2);
+        release.countDown();
+        await("all delivered", () -> calls.size() == 10);
+        assertThat(peak.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aDeadSiteIsBackedOffAsAWholeThenProbed() throws Exception {
+        start(settings(20, 1), scripted());
+        script = (hop, item) -> new Outcome.Deferred(NO_CONNECTION, Outcome.Scope.SITE);
+        send("a@client.test", "x@dead.test");
+        await("first attempt", () -> calls.size() == 1);
+        for (int i = 0; i < 5; i++) send("a@client.test", "y@dead.test");
+        Thread.sleep(300);
+        assertThat(calls).as("mail for a backed-off site waits, not tried one by one").hasSize(1);
+        script = (hop, item) -> new Outcome.Delivered(OK);
+        later(Duration.ofMinutes(2));
+        // The back-off is over and the first message's own retry is due: a probe, then all of it.
+        await("the probe and then the rest", () -> calls.size() == 7);
+        await("queue empty", () -> spool.messages().isEmpty());
+    }
+}
