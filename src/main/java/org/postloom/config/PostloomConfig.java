@@ -98,6 +98,50 @@ public interface PostloomConfig {
         /** TCP port used for MX hosts. */
         @WithDefault("25")
         int port();
+
+        /** Outbound connections at once, all destinations together. */
+        @WithName("max-connections")
+        @WithDefault("1000")
+        int maxConnections();
+
+        /** Concurrent connections to one destination, unless {@link #destinations()} says otherwise. */
+        @WithName("connections-per-destination")
+        @WithDefault("20")
+        int connectionsPerDestination();
+
+        /** Per-destination overrides: {@code postloom.delivery.destinations."gmail.com".max-connections}. */
+        Map<String, DestinationLimits> destinations();
+
+        /** Messages one connection carries before it is closed (connection reuse). */
+        @WithName("messages-per-connection")
+        @WithDefault("100")
+        int messagesPerConnection();
+
+        /** How long mail may wait in the queue before it bounces. */
+        @WithName("max-queue-lifetime")
+        @WithDefault("P5D")
+        Duration maxQueueLifetime();
+
+        @WithName("min-backoff")
+        @WithDefault("PT1M")
+        Duration minBackoff();
+
+        @WithName("max-backoff")
+        @WithDefault("PT1H")
+        Duration maxBackoff();
+
+        @WithName("connect-timeout")
+        @WithDefault("PT30S")
+        Duration connectTimeout();
+
+        /** Domains whose MX must offer TLS with a certificate valid for its name (else mail waits). */
+        @WithName("require-verified-tls")
+        Optional<List<String>> requireVerifiedTls();
+
+        interface DestinationLimits {
+            @WithName("max-connections")
+            int maxConnections();
+        }
     }
 
     interface Limits {
