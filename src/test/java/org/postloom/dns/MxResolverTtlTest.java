@@ -1,0 +1,41 @@
+package org.postloom.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Answers are reused for their TTL and asked again after it (dnsjava's cache, real seconds). */
+class MxResolverTtlTest {
+
+    private static final int TTL_SECONDS = 3;
+
+    @Test
+    void answersAreCachedForTheirTtlAndNoLonger() throws Exception {
+        var before = DnsmasqServer.start(TTL_SECONDS,
+                "--mx-host=ttl.test,old.ttl.test,10", "--host-record=old.ttl.test,127.0.0.31");
+        int port = before.port();
+        var resolver = MxResolver.create(List.of(before.address()), Duration.ofSeconds(2));
+        long firstLookup = System.nanoTime();
+        assertThat(MxResolverTest.names(resolver.resolve("ttl.test"))).containsExactly("old.ttl.test");
+        before.close();
+
+        // The zone changes: the same port now serves another MX host.
+        try (var after = DnsmasqServer.startOn(port, TTL_SECONDS,
+                "--mx-host=ttl.test,new.ttl.test,10", "--host-record=new.ttl.test,127.0.0.32")) {
+            // dnsjava counts TTLs in whole seconds, so the old answer lives at least TTL - 1 s.
+            assertThat(Duration.ofNanos(System.nanoTime() - firstLookup))
+                    .as("restart was quick enough for this test to mean anything")
+                    .isLessThan(Duration.ofSeconds(TTL_SECONDS - 1));
+            assertThat(MxResolverTest.names(resolver.resolve("ttl.test"))).containsExactly("old.ttl.test");
+            assertThat(after.queriesSeen("MX", "ttl.test")).isZero();
+
+            Thread.sleep(Duration.ofSeconds(TTL_SECONDS).plusMillis(500)
+                    .minusNanos(System.nanoTime() - firstLookup));
+            assertThat(MxResolverTest.names(resolver.resolve("ttl.test"))).containsExactly("new.ttl.test");
+            assertThat(after.queriesSeen("MX", "ttl.test")).isEqualTo(1);
+        }
+    }
+}
