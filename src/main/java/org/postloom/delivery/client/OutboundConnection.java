@@ -3,6 +3,7 @@ package org.postloom.delivery.client;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLException;
@@ -167,7 +168,7 @@ public final class OutboundConnection implements AutoCloseable {
         try {
             if (reply.code() != 421) {
                 wire.command("QUIT");
-                wire.flush(java.time.Duration.ofSeconds(1));
+                wire.flush(Duration.ofSeconds(1));
             }
         } catch (IOException ignored) {
             // leaving anyway

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -113,7 +114,7 @@ final class ReplyReader {
         private int size;
 
         void add(byte b) {
-            if (size == bytes.length) bytes = java.util.Arrays.copyOf(bytes, size * 2);
+            if (size == bytes.length) bytes = Arrays.copyOf(bytes, size * 2);
             bytes[size++] = b;
         }
 

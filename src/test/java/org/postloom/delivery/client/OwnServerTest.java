@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.postloom.delivery.client.TestMail.SETTINGS;
 import static org.postloom.delivery.client.TestMail.all;
+import static org.postloom.delivery.client.TestMail.assertEach;
 import static org.postloom.delivery.client.TestMail.body;
 import static org.postloom.delivery.client.TestMail.envelope;
 import static org.postloom.delivery.client.TestMail.message;
@@ -120,11 +121,8 @@ class OwnServerTest {
             assertThat(connection.capabilities().sizeLimit()).isEqualTo(OwnServer.SIZE_LIMIT);
             Envelope envelope = envelope("Q1", "a@example.test", "b@example.test");
             String big = message("big", "y".repeat(500) + "\r\n").repeat(25);
-            assertThat(connection.send(envelope, all(envelope), body(big))).hasSize(2).allSatisfy(o -> {
-                assertThat(o).isInstanceOf(Outcome.Failed.class);
-                assertThat(o.scope()).isEqualTo(Scope.MESSAGE);
-                assertThat(o.reply().status()).isEqualTo("5.3.4");
-            });
+            List<Outcome> outcomes = connection.send(envelope, all(envelope), body(big));
+            assertEach(outcomes, Outcome.Failed.class, Scope.MESSAGE, "5.3.4");
             assertThat(connection.send(envelope, all(envelope), body(message("small", "ok\r\n"))))
                     .allSatisfy(o -> assertThat(o).isInstanceOf(Outcome.Delivered.class));
             assertThat(server.store.committed()).hasSize(1);

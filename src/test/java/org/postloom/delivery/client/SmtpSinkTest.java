@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.postloom.delivery.client.TestMail.SETTINGS;
 import static org.postloom.delivery.client.TestMail.all;
+import static org.postloom.delivery.client.TestMail.assertEach;
 import static org.postloom.delivery.client.TestMail.body;
 import static org.postloom.delivery.client.TestMail.envelope;
 import static org.postloom.delivery.client.TestMail.message;
@@ -77,12 +78,8 @@ class SmtpSinkTest {
              OutboundConnection connection = OutboundConnection.open(sink.address(), "sink.test", SETTINGS)) {
             Envelope envelope = envelope("Q1", "a@example.test", "b@example.test");
             List<Outcome> outcomes = connection.send(envelope, all(envelope), body(message("x", "hi\r\n")));
-            assertThat(outcomes).hasSize(2).allSatisfy(o -> {
-                assertThat(o).isInstanceOf(Outcome.Deferred.class);
-                assertThat(o.scope()).isEqualTo(Scope.RECIPIENT);
-                assertThat(o.reply().code()).isEqualTo(450);
-                assertThat(o.reply().status()).isEqualTo("4.3.0");
-            });
+            assertEach(outcomes, Outcome.Deferred.class, Scope.RECIPIENT, "4.3.0");
+            assertThat(outcomes).hasSize(2).allSatisfy(o -> assertThat(o.reply().code()).isEqualTo(450));
             assertThat(connection.isReusable()).as("RSET cleared the transaction").isTrue();
             assertThat(connection.send(envelope, all(envelope), body(message("x", "hi\r\n"))))
                     .allSatisfy(o -> assertThat(o).isInstanceOf(Outcome.Deferred.class));
@@ -95,11 +92,8 @@ class SmtpSinkTest {
         try (SmtpSink sink = SmtpSink.start("127.0.0.6", work, "-f", "RCPT");
              OutboundConnection connection = OutboundConnection.open(sink.address(), "sink.test", SETTINGS)) {
             Envelope envelope = envelope("Q1", "a@example.test", "b@example.test");
-            assertThat(connection.send(envelope, all(envelope), body(message("x", "hi\r\n")))).allSatisfy(o -> {
-                assertThat(o).isInstanceOf(Outcome.Failed.class);
-                assertThat(o.scope()).isEqualTo(Scope.RECIPIENT);
-                assertThat(o.reply().status()).isEqualTo("5.3.0");
-            });
+            List<Outcome> outcomes = connection.send(envelope, all(envelope), body(message("x", "hi\r\n")));
+            assertEach(outcomes, Outcome.Failed.class, Scope.RECIPIENT, "5.3.0");
             assertThat(connection.isReusable()).isTrue();
             assertThat(sink.messages()).isEmpty();
         }
@@ -110,11 +104,9 @@ class SmtpSinkTest {
         try (SmtpSink sink = SmtpSink.start("127.0.0.7", work, "-f", "MAIL");
              OutboundConnection connection = OutboundConnection.open(sink.address(), "sink.test", SETTINGS)) {
             Envelope envelope = envelope("Q1", "a@example.test", "b@example.test", "c@example.test");
-            assertThat(connection.send(envelope, all(envelope), body(message("x", "hi\r\n")))).hasSize(3).allSatisfy(o -> {
-                assertThat(o).isInstanceOf(Outcome.Failed.class);
-                assertThat(o.scope()).isEqualTo(Scope.MESSAGE);
-                assertThat(o.reply().code()).isEqualTo(500);
-            });
+            List<Outcome> outcomes = connection.send(envelope, all(envelope), body(message("x", "hi\r\n")));
+            assertEach(outcomes, Outcome.Failed.class, Scope.MESSAGE, "5.3.0");
+            assertThat(outcomes).hasSize(3).allSatisfy(o -> assertThat(o.reply().code()).isEqualTo(500));
             assertThat(connection.isReusable()).isTrue();
         }
     }
@@ -150,11 +142,8 @@ class SmtpSinkTest {
              OutboundConnection connection = OutboundConnection.open(sink.address(), "sink.test", SETTINGS)) {
             assertThat(connection.capabilities().smtpUtf8()).isFalse();
             Envelope envelope = envelope("Q1", Envelope.BodyType.EIGHT_BIT_MIME, true, "jörg@example.test", "b@example.test");
-            assertThat(connection.send(envelope, all(envelope), body(message("ü", "grüße\r\n")))).hasSize(2).allSatisfy(o -> {
-                assertThat(o).isInstanceOf(Outcome.Failed.class);
-                assertThat(o.scope()).isEqualTo(Scope.MESSAGE);
-                assertThat(o.reply().status()).isEqualTo("5.6.7");
-            });
+            List<Outcome> outcomes = connection.send(envelope, all(envelope), body(message("ü", "grüße\r\n")));
+            assertEach(outcomes, Outcome.Failed.class, Scope.MESSAGE, "5.6.7");
             assertThat(connection.isReusable()).isTrue();
             Envelope ascii = envelope("Q2", Envelope.BodyType.EIGHT_BIT_MIME, false, "b@example.test");
             assertThat(connection.send(ascii, all(ascii), body(message("8bit", "grüße\r\n"))))
@@ -179,12 +168,9 @@ class SmtpSinkTest {
         try (SmtpSink sink = SmtpSink.start("127.0.0.12", work, "-q", ".");
              OutboundConnection connection = OutboundConnection.open(sink.address(), "sink.test", SETTINGS)) {
             Envelope envelope = envelope("Q1", "a@example.test", "b@example.test");
-            assertThat(connection.send(envelope, all(envelope), body(message("x", "hi\r\n")))).allSatisfy(o -> {
-                assertThat(o).isInstanceOf(Outcome.Deferred.class);
-                assertThat(o.scope()).isEqualTo(Scope.SITE);
-                assertThat(o.reply().status()).isEqualTo("4.4.2");
-                assertThat(o.reply().lines().getFirst()).contains("may have been delivered");
-            });
+            List<Outcome> outcomes = connection.send(envelope, all(envelope), body(message("x", "hi\r\n")));
+            assertEach(outcomes, Outcome.Deferred.class, Scope.SITE, "4.4.2");
+            assertThat(outcomes).allSatisfy(o -> assertThat(o.reply().lines().getFirst()).contains("may have been delivered"));
             assertThat(connection.isReusable()).isFalse();
         }
     }

@@ -1,11 +1,14 @@
 package org.postloom.delivery.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.postloom.delivery.Outcome;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
@@ -45,5 +48,14 @@ final class TestMail {
 
     static String message(String subject, String text) {
         return "From: sender@postloom.test\r\nTo: rcpt@example.test\r\nSubject: " + subject + "\r\n\r\n" + text;
+    }
+
+    /** Every outcome is of {@code type}, with {@code scope} and the enhanced status {@code status}. */
+    static void assertEach(List<Outcome> outcomes, Class<? extends Outcome> type, Outcome.Scope scope, String status) {
+        assertThat(outcomes).isNotEmpty().allSatisfy(o -> {
+            assertThat(o).isInstanceOf(type);
+            assertThat(o.scope()).isEqualTo(scope);
+            assertThat(o.reply().status()).isEqualTo(status);
+        });
     }
 }
