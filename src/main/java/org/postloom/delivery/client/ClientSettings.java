@@ -1,0 +1,48 @@
+package org.postloom.delivery.client;
+
+import java.net.InetAddress;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How outbound connections behave; the same for all connections of a destination.
+ *
+ * @param ehloName    our name in EHLO/HELO (RFC 5321 4.1.1.1): {@code postloom.hostname}
+ * @param tlsPolicy   what to do about STARTTLS
+ * @param timeouts    per-step limits (RFC 5321 4.5.3.2)
+ * @param chunking    send with BDAT (RFC 3030) when the server offers CHUNKING, instead of DATA
+ * @param bindAddress the local address to connect from (Postfix's {@code smtp_bind_address}); empty
+ *                    lets the system choose
+ */
+public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeouts timeouts, boolean chunking,
+                             Optional<InetAddress> bindAddress) {
+
+    public ClientSettings {
+        Objects.requireNonNull(ehloName);
+        if (ehloName.isBlank() || ehloName.contains(" ")) throw new IllegalArgumentException("EHLO name: " + ehloName);
+        Objects.requireNonNull(tlsPolicy);
+        Objects.requireNonNull(timeouts);
+        Objects.requireNonNull(bindAddress);
+    }
+
+    /** Opportunistic TLS, RFC 5321 timeouts, DATA rather than BDAT, any local address. */
+    public static ClientSettings defaults(String ehloName) {
+        return new ClientSettings(ehloName, TlsPolicy.OPPORTUNISTIC, ClientTimeouts.rfc5321(), false, Optional.empty());
+    }
+
+    public ClientSettings withTlsPolicy(TlsPolicy policy) {
+        return new ClientSettings(ehloName, policy, timeouts, chunking, bindAddress);
+    }
+
+    public ClientSettings withTimeouts(ClientTimeouts newTimeouts) {
+        return new ClientSettings(ehloName, tlsPolicy, newTimeouts, chunking, bindAddress);
+    }
+
+    public ClientSettings withChunking(boolean useChunking) {
+        return new ClientSettings(ehloName, tlsPolicy, timeouts, useChunking, bindAddress);
+    }
+
+    public ClientSettings withBindAddress(InetAddress address) {
+        return new ClientSettings(ehloName, tlsPolicy, timeouts, chunking, Optional.of(address));
+    }
+}

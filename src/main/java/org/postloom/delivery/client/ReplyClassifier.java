@@ -1,0 +1,98 @@
+package org.postloom.delivery.client;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import org.postloom.delivery.Outcome;
+import org.postloom.delivery.Outcome.Scope;
+import org.postloom.smtp.Reply;
+
+/**
+ * Every judgement of the client in one place (after Postfix's {@code smtp_trouble.c}): how far a
+ * reply or an I/O failure reaches (site, message, recipient) and whether it is soft or hard, and the
+ * replies the client makes itself, each with our own enhanced status code (RFC 3463). The client
+ * judges one attempt; whether and when to try again is the scheduler's business.
+ */
+final class ReplyClassifier {
+
+    private ReplyClassifier() {
+    }
+
+    /**
+     * A reply that refused what it answered. 5xx is permanent; anything else that is not the
+     * expected success (4xx, or a 2xx/3xx out of place) is transient. 421 means the server is
+     * closing the connection (RFC 5321 3.8): that concerns the site, whatever command it answered.
+     */
+    static Outcome refused(Reply reply, Scope scope) {
+        Scope reach = reply.code() == 421 ? Scope.SITE : scope;
+        Reply withStatus = withDefaultStatus(reply);
+        return reply.isPermanent() ? new Outcome.Failed(withStatus, reach) : new Outcome.Deferred(withStatus, reach);
+    }
+
+    /** The reply after the end of data (or BDAT LAST), for each recipient whose RCPT was accepted. */
+    static Outcome afterData(Reply reply) {
+        return reply.code() / 100 == 2 ? new Outcome.Delivered(reply) : refused(reply, Scope.MESSAGE);
+    }
+
+    /**
+     * The connection failed (refused, timed out, dropped, garbled): always transient and of the
+     * site. After the final dot this may deliver the message twice, the accepted trade-off of SMTP
+     * (RFC 1047): the server may have taken it before the connection broke, but a loss is worse.
+     */
+    static Outcome connectionFailed(IOException failure, String during) {
+        return new Outcome.Deferred(localReply(failure, during), Scope.SITE);
+    }
+
+    static Reply localReply(IOException failure, String during) {
+        return switch (failure) {
+            case ConnectException e -> Reply.of(421, "4.4.1", "Connection refused " + during + ": " + e.getMessage());
+            case NoRouteToHostException e -> Reply.of(421, "4.4.1", "No route to host " + during);
+            case SocketTimeoutException e -> Reply.of(421, "4.4.1", "No answer (timed out) " + during);
+            case EOFException e -> Reply.of(421, "4.4.2", "Connection closed by the server " + during);
+            case ReplyReader.MalformedReplyException e -> Reply.of(421, "4.5.0", "Protocol error " + during + ": " + e.getMessage());
+            case SSLException e -> Reply.of(421, "4.7.5", "TLS failed " + during + ": " + e.getMessage());
+            default -> Reply.of(421, "4.4.2", "Connection lost " + during + ": " + failure.getMessage());
+        };
+    }
+
+    /** Our spool failed us mid-transaction: nothing is wrong with the site, try the message later. */
+    static Outcome bodyUnreadable(IOException failure) {
+        return new Outcome.Deferred(Reply.of(451, "4.3.0", "Cannot read the queued message: " + failure.getMessage()),
+                Scope.MESSAGE);
+    }
+
+    /** RFC 1870 6.1: the server declared a limit this message exceeds; nothing was sent. */
+    static Outcome tooBig(long octets, long limit) {
+        return new Outcome.Failed(Reply.of(552, "5.3.4",
+                "Message size " + octets + " exceeds the server's limit of " + limit), Scope.MESSAGE);
+    }
+
+    /** RFC 6531 3.4: a message that needs SMTPUTF8 cannot go to a server that lacks it. */
+    static Outcome needsSmtpUtf8() {
+        return new Outcome.Failed(Reply.of(553, "5.6.7",
+                "Message needs SMTPUTF8, which the server does not offer"), Scope.MESSAGE);
+    }
+
+    /** Our policy wants TLS and the server cannot give it: try later or elsewhere. */
+    static Outcome tlsNotOffered(String why) {
+        return new Outcome.Deferred(Reply.of(421, "4.7.4", "TLS is required, but " + why), Scope.SITE);
+    }
+
+    /** The server said something we did not ask for where no server may speak first. */
+    static Outcome protocolError(String what) {
+        return new Outcome.Deferred(Reply.of(421, "4.5.0", "Protocol error: " + what), Scope.SITE);
+    }
+
+    /**
+     * A reply without an enhanced code gets the class default (RFC 3463 3.1: X.0.0), so that a
+     * bounce and a log line always carry one.
+     */
+    private static Reply withDefaultStatus(Reply reply) {
+        if (!reply.status().isEmpty()) return reply;
+        return new Reply(reply.code(), (reply.code() / 100) + ".0.0", List.copyOf(reply.lines()));
+    }
+}

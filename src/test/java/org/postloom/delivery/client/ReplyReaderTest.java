@@ -1,0 +1,77 @@
+package org.postloom.delivery.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.postloom.smtp.Reply;
+
+/** Parsing replies (RFC 5321 4.2, RFC 2034) and the EHLO capabilities built from them. */
+class ReplyReaderTest {
+
+    private static ReplyReader reader(String wire) {
+        return new ReplyReader(new ByteArrayInputStream(wire.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void readsMultilineRepliesAndEnhancedCodes() throws IOException {
+        ReplyReader reader = reader("250-mx.test greets you\r\n250-PIPELINING\r\n250 SIZE 1000\r\n550 5.1.1 <a@b>: no such user\r\n");
+        Reply ehlo = reader.read();
+        assertThat(ehlo.code()).isEqualTo(250);
+        assertThat(ehlo.status()).isEmpty();
+        assertThat(ehlo.lines()).containsExactly("mx.test greets you", "PIPELINING", "SIZE 1000");
+        assertThat(reader.read()).isEqualTo(Reply.of(550, "5.1.1", "<a@b>: no such user"));
+        assertThatThrownBy(reader::read).isInstanceOf(EOFException.class);
+    }
+
+    @Test
+    void stripsTheEnhancedCodeFromEveryLineAndIgnoresOneOfTheWrongClass() throws IOException {
+        assertThat(reader("452-4.5.3 too many\r\n452 4.5.3 try later\r\n").read())
+                .isEqualTo(new Reply(452, "4.5.3", List.of("too many", "try later")));
+        assertThat(reader("250 5.0.0 odd\r\n").read()).isEqualTo(new Reply(250, "", List.of("5.0.0 odd")));
+    }
+
+    @Test
+    void acceptsBareLfAndABareCode() throws IOException {
+        ReplyReader reader = reader("220 hi\n250\r\n");
+        assertThat(reader.read().lines()).containsExactly("hi");
+        assertThat(reader.read()).isEqualTo(new Reply(250, "", List.of("")));
+    }
+
+    @Test
+    void refusesWhatIsNotAReply() {
+        for (String bad : List.of("HTTP/1.1 400\r\n", "250-a\r\n251 b\r\n", "199 x\r\n", "25\r\n", "250x\r\n",
+                "250 " + "z".repeat(ReplyReader.MAX_LINE) + "\r\n", "250-x\r\n".repeat(ReplyReader.MAX_LINES + 1))) {
+            assertThatThrownBy(() -> reader(bad).read()).as(bad.substring(0, Math.min(bad.length(), 20)))
+                    .isInstanceOf(ReplyReader.MalformedReplyException.class);
+        }
+    }
+
+    @Test
+    void knowsWhenTheServerSentMoreThanOneReply() throws IOException {
+        ReplyReader reader = reader("220 go ahead\r\n250 extra\r\n");
+        reader.read();
+        assertThat(reader.hasBufferedInput()).isTrue();
+        reader.read();
+        assertThat(reader.hasBufferedInput()).isFalse();
+    }
+
+    @Test
+    void parsesCapabilities() throws IOException {
+        Capabilities caps = Capabilities.parse(reader(
+                "250-mx.test\r\n250-pipelining\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
+                        + "250-CHUNKING\r\n250-STARTTLS\r\n250 ENHANCEDSTATUSCODES\r\n").read());
+        assertThat(caps).isEqualTo(new Capabilities(true, true, true, 52_428_800, true, true, true, true, true));
+        assertThat(caps.tooBig(52_428_801)).isTrue();
+        Capabilities unlimited = Capabilities.parse(reader("250-mx.test\r\n250 SIZE\r\n").read());
+        assertThat(unlimited.size()).isTrue();
+        assertThat(unlimited.tooBig(Long.MAX_VALUE)).isFalse();
+        assertThat(Capabilities.parse(reader("250 mx.test\r\n").read()))
+                .isEqualTo(new Capabilities(true, false, false, 0, false, false, false, false, false));
+    }
+}
