@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
@@ -32,6 +33,15 @@ public final class ConfigLoader {
                 .ifPresent(builder::withSources);
         SmallRyeConfig config = builder.build();
         return config.getConfigMapping(PostloomConfig.class);
+    }
+
+    /** Defaults and the given properties only: for embedding the relay (tests, tools). */
+    public static PostloomConfig of(Map<String, String> properties) {
+        return new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(properties, "embedded", FILE_ORDINAL))
+                .withMapping(PostloomConfig.class)
+                .build()
+                .getConfigMapping(PostloomConfig.class);
     }
 
     private static ConfigSource source(Path path) {

@@ -28,7 +28,7 @@ import org.xbill.DNS.Type;
  * NXDOMAIN answers carry the zone's SOA, so resolvers cache them (RFC 2308) like real ones.
  * Names outside {@code test.} are REFUSED. Every query is logged, so tests can count them.
  */
-final class DnsmasqServer implements AutoCloseable {
+public final class DnsmasqServer implements AutoCloseable {
 
     private static final Path BINARY = Path.of("/usr/sbin/dnsmasq");
     private static final Duration STARTUP = Duration.ofSeconds(10);
@@ -44,7 +44,7 @@ final class DnsmasqServer implements AutoCloseable {
     }
 
     /** Starts on a free port; every answer carries a TTL of {@code ttlSeconds}. */
-    static DnsmasqServer start(int ttlSeconds, String... records) throws IOException {
+    public static DnsmasqServer start(int ttlSeconds, String... records) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
@@ -81,7 +81,7 @@ final class DnsmasqServer implements AutoCloseable {
         return server;
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 

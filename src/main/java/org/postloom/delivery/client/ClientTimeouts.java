@@ -35,6 +35,10 @@ public record ClientTimeouts(Duration connect, Duration greeting, Duration hello
                 Duration.ofMinutes(10), Duration.ofSeconds(20));
     }
 
+    public ClientTimeouts withConnect(Duration newConnect) {
+        return new ClientTimeouts(newConnect, greeting, hello, mail, rcpt, dataInit, dataBlock, finalDot, reset);
+    }
+
     /** The same limit at every step; for tests. */
     public static ClientTimeouts uniform(Duration each) {
         return new ClientTimeouts(each, each, each, each, each, each, each, each, each);

@@ -1,0 +1,157 @@
+package org.postloom.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Function;
+import org.postloom.delivery.client.ClientSettings;
+import org.postloom.delivery.client.MessageBody;
+import org.postloom.delivery.client.OutboundConnection;
+import org.postloom.delivery.client.SiteFailure;
+import org.postloom.dns.MailHost;
+import org.postloom.dns.Resolution;
+import org.postloom.mail.QueueId;
+import org.postloom.smtp.Reply;
+
+/**
+ * Delivery over SMTP: finds the next hop's hosts (MX records, or the fixed route), connects to
+ * them in preference order until one takes the connection (RFC 5321 5.1), and sends the work
+ * items over that one connection, reconnecting if the server closes it midway.
+ */
+public final class SmtpTransport implements Transport {
+
+    private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
+
+    /** Opens a stored message's content (Received header and body, CRLF lines). */
+    @FunctionalInterface
+    public interface Bodies {
+        InputStream open(QueueId id) throws IOException;
+    }
+
+    /** One address to try, with the name TLS should see. */
+    private record Candidate(String name, InetSocketAddress address) {}
+
+    private final Function<String, Resolution> dns;
+    private final int mxPort;
+    private final Function<NextHop, ClientSettings> settings;
+    private final Bodies bodies;
+
+    /**
+     * @param dns      MX resolution ({@code MxResolver::resolve})
+     * @param mxPort   the port for hosts found through MX records ({@code postloom.delivery.port})
+     * @param settings the client settings for a destination (e.g. its TLS policy)
+     */
+    public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings, Bodies bodies) {
+        this.dns = dns;
+        this.mxPort = mxPort;
+        this.settings = settings;
+        this.bodies = bodies;
+    }
+
+    @Override
+    public List<List<Outcome>> deliver(NextHop hop, List<WorkItem> items) {
+        Routing routing = candidates(hop);
+        if (routing.verdict() != null) return allAlike(items, routing.verdict());
+        if (routing.candidates().isEmpty()) {
+            return allAlike(items, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
+        }
+        List<List<Outcome>> results = new ArrayList<>(items.size());
+        OutboundConnection connection = null;
+        Outcome lastSiteFailure = null;
+        try {
+            for (WorkItem item : items) {
+                if (connection == null || !connection.isReusable()) {
+                    if (connection != null) connection.close();
+                    connection = null;
+                    try {
+                        connection = connect(routing.candidates(), settings.apply(hop));
+                    } catch (SiteFailure e) {
+                        lastSiteFailure = e.outcome();
+                    }
+                }
+                if (connection == null) {
+                    results.add(Collections.nCopies(item.recipients().size(), lastSiteFailure));
+                    continue;
+                }
+                QueueId id = item.message().queueId();
+                MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
+                results.add(connection.send(item.message().envelope(), item.recipients(), body));
+            }
+        } finally {
+            if (connection != null) connection.quit();
+        }
+        return results;
+    }
+
+    /** Tries each candidate in order; throws the last site failure if none takes mail. */
+    private static OutboundConnection connect(List<Candidate> candidates, ClientSettings settings) throws SiteFailure {
+        SiteFailure last = null;
+        for (Candidate c : candidates) {
+            try {
+                return OutboundConnection.open(c.address(), c.name(), settings);
+            } catch (SiteFailure e) {
+                LOG.log(System.Logger.Level.INFO, "connect-failed host=" + c.name() + " address=" + c.address()
+                        + " reply=\"" + e.getMessage() + "\"");
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** Either the hosts to try, or a verdict for every recipient (DNS said no, or not now). */
+    private record Routing(List<Candidate> candidates, Outcome verdict) {}
+
+    private Routing candidates(NextHop hop) {
+        return switch (hop) {
+            case NextHop.Fixed f -> hosts(f.host(), f.port(), false);
+            case NextHop.Mx m -> hosts(m.domain(), mxPort, true);
+        };
+    }
+
+    private Routing hosts(String name, int port, boolean viaMx) {
+        if (name.startsWith("[") && name.endsWith("]")) {
+            // An address literal (RFC 5321 4.1.3): no DNS at all.
+            String literal = name.substring(1, name.length() - 1);
+            if (literal.regionMatches(true, 0, "IPv6:", 0, 5)) literal = literal.substring(5);
+            return literal(literal, port);
+        }
+        if (name.matches("[0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")) return literal(name, port);
+        Resolution resolution = dns.apply(name);
+        return switch (resolution) {
+            case Resolution.Hosts h -> {
+                List<Candidate> out = new ArrayList<>();
+                for (MailHost host : h.hosts()) {
+                    for (InetAddress a : host.addresses()) out.add(new Candidate(host.name(), new InetSocketAddress(a, port)));
+                }
+                yield new Routing(out, null);
+            }
+            case Resolution.NullMx n -> verdict(new Outcome.Failed(
+                    Reply.of(556, "5.1.10", "Recipient domain " + name + " accepts no mail (null MX, RFC 7505)"), Outcome.Scope.RECIPIENT));
+            case Resolution.NoSuchDomain n -> verdict(new Outcome.Failed(
+                    Reply.of(550, "5.1.2", "Host or domain name not found: " + name), Outcome.Scope.RECIPIENT));
+            case Resolution.TemporaryFailure t -> verdict(new Outcome.Deferred(
+                    Reply.of(451, "4.4.3", "Host or domain name lookup failed for " + name + ": " + t.reason()
+                            + (viaMx ? "" : " (route)")), Outcome.Scope.SITE));
+        };
+    }
+
+    private static Routing literal(String address, int port) {
+        try {
+            return new Routing(List.of(new Candidate(address, new InetSocketAddress(InetAddress.ofLiteral(address), port))), null);
+        } catch (IllegalArgumentException e) {
+            return verdict(new Outcome.Failed(Reply.of(550, "5.1.2", "Bad address literal " + address), Outcome.Scope.RECIPIENT));
+        }
+    }
+
+    private static Routing verdict(Outcome outcome) {
+        return new Routing(List.of(), outcome);
+    }
+
+    private static List<List<Outcome>> allAlike(List<WorkItem> items, Outcome outcome) {
+        return items.stream().map(i -> Collections.nCopies(i.recipients().size(), outcome)).toList();
+    }
+}

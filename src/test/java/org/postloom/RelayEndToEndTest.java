@@ -1,0 +1,140 @@
+package org.postloom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postloom.config.ConfigLoader;
+import org.postloom.dns.DnsmasqServer;
+import org.postloom.smtp.MemoryStore;
+import org.postloom.smtp.RelayPolicy;
+import org.postloom.smtp.SessionSettings;
+import org.postloom.smtp.server.ConnectionSettings;
+import org.postloom.smtp.server.SmtpServer;
+import org.postloom.smtp.server.TlsUpgrade;
+
+/**
+ * The whole relay in one piece: a client hands it mail, it finds the MX in a real DNS server
+ * (dnsmasq) and delivers over SMTP to a destination MTA on another loopback address (a second
+ * Postloom listener standing for the remote host), and bounces what the destination refuses.
+ */
+class RelayEndToEndTest {
+
+    @TempDir
+    static Path spool;
+    static DnsmasqServer dns;
+    static MemoryStore destination = new MemoryStore();
+    static SmtpServer mx;
+    static Relay relay;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // The remote MTA at 127.0.0.3: takes mail for a.test, b.test and client.test only.
+        mx = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.3", 0), false)),
+                new SessionSettings("mx.a.test", 1_000_000, 100, 10, false,
+                        RelayPolicy.of(List.of("127.0.0.99/32"), List.of("a.test", "b.test", "client.test"))),
+                new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000),
+                100, destination, TlsUpgrade.NONE, Clock.systemUTC());
+        mx.start();
+        dns = DnsmasqServer.start(60,
+                "--mx-host=a.test,mx.a.test,10",
+                "--host-record=mx.a.test,127.0.0.3",
+                "--mx-host=client.test,mx.a.test,10",
+                "--mx-host=other.test,mx.a.test,10",
+                "--dns-rr=null.test,15,000000");
+        Map<String, String> p = new HashMap<>();
+        p.put("postloom.hostname", "relay.test");
+        p.put("postloom.smtp.listen", "127.0.0.1:0");
+        p.put("postloom.spool.dir", spool.toString());
+        p.put("postloom.dns.servers", "127.0.0.1:" + dns.address().getPort());
+        p.put("postloom.delivery.port", String.valueOf(mx.boundAddresses().getFirst().getPort()));
+        p.put("postloom.routes.\"b.test\"", "127.0.0.3:" + mx.boundAddresses().getFirst().getPort());
+        relay = Relay.start(ConfigLoader.of(p));
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (relay != null) relay.close();
+        if (mx != null) mx.close();
+        if (dns != null) dns.close();
+    }
+
+    @Test
+    void mailIsRelayedThroughTheMxFoundInDns() throws Exception {
+        send("sender@client.test", List.of("one@a.test", "two@a.test"), "Subject: via MX\r\n\r\n.leading dot\r\nbody\r\n");
+        MemoryStore.Stored got = await(s -> s.text().contains("Subject: via MX"));
+        assertThat(got.envelope().recipients()).extracting(Object::toString).containsExactly("one@a.test", "two@a.test");
+        assertThat(got.text()).contains("by relay.test (Postloom)").contains("\r\n.leading dot\r\nbody\r\n");
+    }
+
+    @Test
+    void aStaticRouteSkipsDns() throws Exception {
+        send("sender@client.test", List.of("x@b.test"), "Subject: via route\r\n\r\nhi\r\n");
+        assertThat(await(s -> s.text().contains("Subject: via route")).envelope().recipients())
+                .extracting(Object::toString).containsExactly("x@b.test");
+    }
+
+    @Test
+    void aRefusedRecipientComesBackToTheSenderAsADsn() throws Exception {
+        send("sender@client.test", List.of("nobody@other.test"), "Subject: refused\r\nMessage-ID: <r1@client.test>\r\n\r\nhi\r\n");
+        MemoryStore.Stored dsn = await(s -> s.text().contains("Final-Recipient: rfc822; nobody@other.test"));
+        assertThat(dsn.envelope().sender().isNull()).isTrue();
+        assertThat(dsn.envelope().recipients()).extracting(Object::toString).containsExactly("sender@client.test");
+        assertThat(dsn.text()).contains("Status: 5.7.1").contains("Message-ID: <r1@client.test>");
+    }
+
+    @Test
+    void aNullMxDomainBouncesWith5110() throws Exception {
+        send("sender@client.test", List.of("x@null.test"), "Subject: null mx\r\n\r\nhi\r\n");
+        assertThat(await(s -> s.text().contains("Final-Recipient: rfc822; x@null.test")).text()).contains("Status: 5.1.10");
+    }
+
+    private static void send(String from, List<String> to, String message) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(relay.smtpAddresses().getFirst(), 5000);
+            s.setSoTimeout(10_000);
+            StringBuilder commands = new StringBuilder("EHLO client.test\r\nMAIL FROM:<" + from + ">\r\n");
+            to.forEach(r -> commands.append("RCPT TO:<").append(r).append(">\r\n"));
+            commands.append("DATA\r\n");
+            s.getOutputStream().write(commands.toString().getBytes(StandardCharsets.US_ASCII));
+            String replies = readUntil(s, "354 ");
+            assertThat(replies).doesNotContain("\r\n5");
+            s.getOutputStream().write((message.replace("\r\n.", "\r\n..") + ".\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntil(s, "221 ")).contains("250 2.0.0 Ok: queued as");
+        }
+    }
+
+    private static String readUntil(Socket s, String marker) throws IOException {
+        StringBuilder got = new StringBuilder();
+        var in = s.getInputStream();
+        while (!got.toString().contains("\r\n" + marker) && !got.toString().startsWith(marker)) {
+            int b = in.read();
+            if (b < 0) break;
+            got.append((char) b);
+        }
+        return got.toString();
+    }
+
+    private static MemoryStore.Stored await(java.util.function.Predicate<MemoryStore.Stored> which) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        BooleanSupplier found = () -> destination.committed().stream().anyMatch(which);
+        while (!found.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("not delivered; destination has " + destination.committed());
+            Thread.sleep(20);
+        }
+        return destination.committed().stream().filter(which).findFirst().orElseThrow();
+    }
+}
