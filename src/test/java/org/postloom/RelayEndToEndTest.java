@@ -23,6 +23,7 @@ import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionSettings;
+import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
 
@@ -47,7 +48,7 @@ class RelayEndToEndTest {
                 new SessionSettings("mx.a.test", 1_000_000, 100, 10, false,
                         RelayPolicy.of(List.of("127.0.0.99/32"), List.of("a.test", "b.test", "client.test"))),
                 new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000),
-                100, destination, TlsUpgrade.NONE, Clock.systemUTC());
+                100, destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
         mx.start();
         dns = DnsmasqServer.start(60,
                 "--mx-host=a.test,mx.a.test,10",
@@ -58,6 +59,7 @@ class RelayEndToEndTest {
         Map<String, String> p = new HashMap<>();
         p.put("postloom.hostname", "relay.test");
         p.put("postloom.smtp.listen", "127.0.0.1:0");
+        p.put("postloom.admin.listen", "127.0.0.1:0");
         p.put("postloom.spool.dir", spool.toString());
         p.put("postloom.dns.servers", "127.0.0.1:" + dns.address().getPort());
         p.put("postloom.delivery.port", String.valueOf(mx.boundAddresses().getFirst().getPort()));

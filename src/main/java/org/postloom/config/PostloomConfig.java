@@ -66,7 +66,15 @@ public interface PostloomConfig {
     interface Admin {
         @WithDefault("127.0.0.1:8025")
         String listen();
+
+        /** Bearer token for the admin API; required when it listens beyond loopback. */
+        Optional<String> token();
     }
+
+    /** How long a graceful stop waits for sessions and couriers to finish their transactions. */
+    @WithName("shutdown-grace")
+    @WithDefault("PT30S")
+    Duration shutdownGrace();
 
     interface Spool {
         @WithDefault("./data/spool")

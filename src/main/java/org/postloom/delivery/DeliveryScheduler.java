@@ -11,9 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Queue;
+import java.util.Set;
+import java.util.HashSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.concurrent.locks.LockSupport;
 import org.postloom.mail.Mailbox;
+import org.postloom.mail.QueueId;
 import java.util.random.RandomGenerator;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
@@ -34,8 +40,8 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     private record Scheduled(Instant due, NextHop hop, WorkItem item) {}
 
-    /** A courier's report: what to retry, and whether the site itself failed. */
-    private record Attempted(NextHop hop, List<OutcomeRecorder.Retry> retries, boolean siteFailed) {}
+    /** A courier's report: what to retry, whether the site itself failed, and the last error seen. */
+    private record Attempted(NextHop hop, List<OutcomeRecorder.Retry> retries, boolean siteFailed, String lastError) {}
 
     private final Inbox inbox;
     private final Router router;
@@ -44,6 +50,8 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final DeliverySettings settings;
     private final Clock clock;
     private final Queue<Attempted> attempts = new ConcurrentLinkedQueue<>();
+    /** Questions and orders from the admin plane, run on the scheduler thread (see {@link QueueControl}). */
+    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -52,13 +60,15 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Map<NextHop, Destination> withReadyWork = new LinkedHashMap<>();
     private final PriorityQueue<Scheduled> deferred = new PriorityQueue<>(Comparator.comparing(Scheduled::due));
     private int active;
+    private final Map<String, String> lastErrors = new HashMap<>();
+    private final Set<String> suspended = new HashSet<>();
 
     public DeliveryScheduler(Inbox inbox, Router router, Transport transport, Spool spool, Bouncer bouncer,
-                             DeliverySettings settings, Clock clock) {
+                             DeliverySettings settings, Clock clock, DeliveryMetrics metrics) {
         this.inbox = inbox;
         this.router = router;
         this.transport = transport;
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault());
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault(), metrics);
         this.settings = settings;
         this.clock = clock;
         this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);
@@ -80,6 +90,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                 Instant now = clock.instant();
                 takeNewMessages(now);
                 takeAttempts(now);
+                runCommands();
                 promoteDue(now);
                 dispatch(now);
                 park(now);
@@ -122,6 +133,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "destination-backoff dest=" + attempt.hop()
                         + " until=" + destination.backoffUntil());
             }
+            if (attempt.lastError() != null) lastErrors.put(attempt.hop().toString(), attempt.lastError());
             for (OutcomeRecorder.Retry r : attempt.retries()) deferred.add(new Scheduled(r.due(), attempt.hop(), r.item()));
             if (destination.idle()) destinations.remove(attempt.hop(), destination);
         }
@@ -144,7 +156,8 @@ public final class DeliveryScheduler implements AutoCloseable {
         var it = withReadyWork.values().iterator();
         while (it.hasNext() && active < settings.maxConnections()) {
             Destination d = it.next();
-            while (active < settings.maxConnections() && d.canStart(now, settings.connectionsFor(d.hop.toString()))) {
+            boolean held = suspended.contains(d.hop.toString());
+            while (!held && active < settings.maxConnections() && d.canStart(now, settings.connectionsFor(d.hop.toString()))) {
                 List<WorkItem> batch = d.take(settings.messagesPerConnection());
                 active++;
                 Thread.ofVirtual().name("courier-" + d.hop).start(() -> courier(d.hop, batch));
@@ -153,14 +166,94 @@ public final class DeliveryScheduler implements AutoCloseable {
         }
     }
 
+    private void runCommands() {
+        Runnable command;
+        while ((command = commands.poll()) != null) command.run();
+    }
+
+    /** Runs {@code question} on the scheduler thread and hands back its answer. */
+    <T> CompletableFuture<T> ask(Supplier<T> question) {
+        var answer = new CompletableFuture<T>();
+        commands.offer(() -> {
+            try {
+                answer.complete(question.get());
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        LockSupport.unpark(thread);
+        return answer;
+    }
+
+    // The following run on the scheduler thread only, through ask().
+
+    /** Every queued work item with its destination and when it is due (now for ready work). */
+    List<QueueControl.Entry> entries() {
+        Instant now = clock.instant();
+        List<QueueControl.Entry> out = new ArrayList<>();
+        for (Destination d : destinations.values()) {
+            d.readyItems().forEach(i -> out.add(new QueueControl.Entry(d.hop.toString(), i, now)));
+        }
+        deferred.forEach(s -> out.add(new QueueControl.Entry(s.hop().toString(), s.item(), s.due())));
+        return out;
+    }
+
+    int activeConnections(String destination) {
+        return destinations.values().stream().filter(d -> d.hop.toString().equals(destination)).mapToInt(Destination::active).sum();
+    }
+
+    String lastError(String destination) {
+        return lastErrors.get(destination);
+    }
+
+    boolean isSuspended(String destination) {
+        return suspended.contains(destination);
+    }
+
+    void suspend(String destination) {
+        suspended.add(destination);
+    }
+
+    void resume(String destination) {
+        suspended.remove(destination);
+    }
+
+    /** Makes deferred work that matches due now, and lifts the back-off of its destinations. */
+    int retryNow(Predicate<QueueControl.Entry> which) {
+        Instant now = clock.instant();
+        List<Scheduled> due = new ArrayList<>();
+        deferred.removeIf(s -> {
+            boolean match = which.test(new QueueControl.Entry(s.hop().toString(), s.item(), s.due()));
+            if (match) due.add(s);
+            return match;
+        });
+        due.forEach(s -> ready(s.hop(), s.item()));
+        for (Destination d : destinations.values()) {
+            if (d.readyItems().anyMatch(i -> which.test(new QueueControl.Entry(d.hop.toString(), i, now)))) d.liftBackoff();
+        }
+        return due.size();
+    }
+
+    /** Takes every queued item of the message out of the schedule; returns how many there were. */
+    int forget(QueueId id) {
+        int before = deferred.size();
+        deferred.removeIf(s -> s.item().message().queueId().equals(id));
+        int removed = before - deferred.size();
+        for (Destination d : destinations.values()) removed += d.removeIf(i -> i.message().queueId().equals(id));
+        return removed;
+    }
+
     /** On a courier's virtual thread: one connection's worth of work, then a report. */
     private void courier(NextHop hop, List<WorkItem> batch) {
         List<OutcomeRecorder.Retry> retries = new ArrayList<>();
         boolean siteFailed = false;
+        String lastError = null;
         try {
             List<List<Outcome>> outcomes = transport.deliver(hop, batch);
             siteFailed = outcomes.stream().flatMap(List::stream)
                     .allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
+            lastError = outcomes.stream().flatMap(List::stream).filter(o -> !(o instanceof Outcome.Delivered))
+                    .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
             for (int i = 0; i < batch.size(); i++) {
                 OutcomeRecorder.Retry retry = recorder.record(hop, batch.get(i), outcomes.get(i));
                 if (retry != null) retries.add(retry);
@@ -170,13 +263,13 @@ public final class DeliveryScheduler implements AutoCloseable {
             Instant later = clock.instant().plus(settings.retry().minBackoff());
             batch.forEach(item -> retries.add(new OutcomeRecorder.Retry(item, later)));
         } finally {
-            attempts.offer(new Attempted(hop, retries, siteFailed));
+            attempts.offer(new Attempted(hop, retries, siteFailed, lastError));
             LockSupport.unpark(thread);
         }
     }
 
     private void park(Instant now) {
-        if (!inbox.isEmpty() || !attempts.isEmpty()) return;
+        if (!inbox.isEmpty() || !attempts.isEmpty() || !commands.isEmpty()) return;
         Instant next = now.plus(MAX_PARK);
         if (!deferred.isEmpty() && deferred.peek().due().isBefore(next)) next = deferred.peek().due();
         for (Destination d : withReadyWork.values()) {

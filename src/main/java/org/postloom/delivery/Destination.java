@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * The scheduler's state for one next hop: work ready to go, connections open, and back-off after
@@ -64,6 +66,21 @@ final class Destination {
         // 1, 2, 4 ... times the minimum, up to the maximum: a dead site is probed less and less.
         long millis = Math.min(retry.maxBackoff().toMillis(), retry.minBackoff().toMillis() << Math.min(siteFailures - 1, 20));
         backoffUntil = now.plus(Duration.ofMillis(millis));
+    }
+
+    Stream<WorkItem> readyItems() {
+        return ready.stream();
+    }
+
+    int removeIf(Predicate<WorkItem> which) {
+        int before = ready.size();
+        ready.removeIf(which);
+        return before - ready.size();
+    }
+
+    /** An operator asked for a retry now: forget the back-off (the next attempt is a probe still). */
+    void liftBackoff() {
+        backoffUntil = Instant.MIN;
     }
 
     Instant backoffUntil() {

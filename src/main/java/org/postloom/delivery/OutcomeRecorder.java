@@ -1,6 +1,7 @@
 package org.postloom.delivery;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +31,11 @@ final class OutcomeRecorder {
     private final RetryPolicy retry;
     private final Clock clock;
     private final RandomGenerator random;
+    private final DeliveryMetrics metrics;
 
-    OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Clock clock, RandomGenerator random) {
+    OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Clock clock, RandomGenerator random,
+                    DeliveryMetrics metrics) {
+        this.metrics = metrics;
         this.spool = spool;
         this.bouncer = bouncer;
         this.retry = retry;
@@ -76,6 +80,7 @@ final class OutcomeRecorder {
                     yield "deferred";
                 }
             };
+            metrics.recipient(event, Duration.between(arrival, now));
             LOG.log(System.Logger.Level.INFO, event + " id=" + message.queueId() + " to=<" + rcpt + "> via=" + hop
                     + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
         }

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.postloom.config.HostPort;
+import org.postloom.config.MapKeys;
 
 /**
  * Picks the next hop for a recipient domain: a static route for the domain, else the smarthost
@@ -20,7 +21,7 @@ public final class Router {
         for (var route : routes.entrySet()) {
             var address = HostPort.parse(route.getValue());
             NextHop hop = new NextHop.Fixed(address.getHostString(), address.getPort());
-            String domain = unquote(route.getKey());
+            String domain = MapKeys.unquote(route.getKey());
             if (domain.equals("*")) star = hop;
             else this.routes.put(domain.toLowerCase(Locale.ROOT), hop);
         }
@@ -34,8 +35,4 @@ public final class Router {
         return smarthost != null ? smarthost : new NextHop.Mx(key);
     }
 
-    /** SmallRye keeps the quotes of a quoted map key such as {@code routes."example.com"}. */
-    private static String unquote(String key) {
-        return key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"") ? key.substring(1, key.length() - 1) : key;
-    }
 }

@@ -39,13 +39,16 @@ public final class SmtpTransport implements Transport {
     private final int mxPort;
     private final Function<NextHop, ClientSettings> settings;
     private final Bodies bodies;
+    private final DeliveryMetrics metrics;
 
     /**
      * @param dns      MX resolution ({@code MxResolver::resolve})
      * @param mxPort   the port for hosts found through MX records ({@code postloom.delivery.port})
      * @param settings the client settings for a destination (e.g. its TLS policy)
      */
-    public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings, Bodies bodies) {
+    public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings,
+                         Bodies bodies, DeliveryMetrics metrics) {
+        this.metrics = metrics;
         this.dns = dns;
         this.mxPort = mxPort;
         this.settings = settings;
@@ -121,6 +124,7 @@ public final class SmtpTransport implements Transport {
         }
         if (name.matches("[0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")) return literal(name, port);
         Resolution resolution = dns.apply(name);
+        metrics.dnsResult(resolution);
         return switch (resolution) {
             case Resolution.Hosts h -> {
                 List<Candidate> out = new ArrayList<>();

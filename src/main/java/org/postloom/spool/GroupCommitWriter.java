@@ -29,6 +29,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Catalog catalog;
     private final long segmentSize;
     private final Consumer<SpooledMessage> publisher;
+    private final CommitObserver observer;
     private final LinkedTransferQueue<PendingAppend> queue = new LinkedTransferQueue<>();
     private final Thread thread;
     private SegmentAppender appender;
@@ -39,12 +40,13 @@ final class GroupCommitWriter implements AutoCloseable {
     private volatile long forces;
 
     GroupCommitWriter(SegmentDirectory directory, Catalog catalog, SegmentAppender appender,
-                      long segmentSize, Consumer<SpooledMessage> publisher) {
+                      long segmentSize, Consumer<SpooledMessage> publisher, CommitObserver observer) {
         this.directory = directory;
         this.catalog = catalog;
         this.appender = appender;
         this.segmentSize = segmentSize;
         this.publisher = publisher;
+        this.observer = observer;
         this.thread = Thread.ofPlatform().name("spool-writer").daemon(true).start(this::run);
     }
 
@@ -114,12 +116,14 @@ final class GroupCommitWriter implements AutoCloseable {
             abandon(batch, batchStart, e, false);
             return;
         }
+        long forceStart = System.nanoTime();
         try {
             appender.force();
         } catch (IOException | RuntimeException e) {
             abandon(batch, batchStart, e, true);
             return;
         }
+        observer.committed(batch.size(), System.nanoTime() - forceStart);
         forces++;
         appends += batch.size();
         long segment = appender.segment();

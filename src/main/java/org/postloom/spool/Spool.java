@@ -58,6 +58,12 @@ public final class Spool implements MessageStore, AutoCloseable {
      * {@code onDurable}, and starts the writer. Returns once recovery is complete.
      */
     public static Spool open(Path dir, SpoolOptions options, Consumer<SpooledMessage> onDurable) throws IOException {
+        return open(dir, options, onDurable, CommitObserver.NONE);
+    }
+
+    /** As {@link #open(Path, SpoolOptions, Consumer)}, telling {@code observer} about each group commit. */
+    public static Spool open(Path dir, SpoolOptions options, Consumer<SpooledMessage> onDurable,
+                             CommitObserver observer) throws IOException {
         var directory = new SegmentDirectory(dir);
         var fileStore = Files.getFileStore(directory.dir());
         var catalog = new Catalog();
@@ -68,7 +74,7 @@ public final class Spool implements MessageStore, AutoCloseable {
         catalog.addSegment(active);
         catalog.messages().forEach(onDurable);
         var writer = new GroupCommitWriter(directory, catalog, new SegmentAppender(active, channel),
-                options.segmentSize(), onDurable);
+                options.segmentSize(), onDurable, observer);
         return new Spool(options, directory, fileStore, catalog, recovery, writer);
     }
 

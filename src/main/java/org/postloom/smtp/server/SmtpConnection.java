@@ -35,6 +35,7 @@ final class SmtpConnection {
     private final MessageStore store;
     private final TlsUpgrade tls;
     private final ConnectionSettings settings;
+    private final SmtpMetrics metrics;
     private final String client;
     private Socket socket;
     private SmtpInput input;
@@ -49,13 +50,14 @@ final class SmtpConnection {
      * @param active what to talk over: {@code plain}, or a TLS socket over it (implicit TLS)
      */
     SmtpConnection(Socket plain, Socket active, SmtpSession session, MessageStore store, TlsUpgrade tls,
-                   ConnectionSettings settings) throws IOException {
+                   ConnectionSettings settings, SmtpMetrics metrics) throws IOException {
         this.plain = plain;
         this.socket = active;
         this.session = session;
         this.store = store;
         this.tls = tls;
         this.settings = settings;
+        this.metrics = metrics;
         this.client = plain.getInetAddress().getHostAddress() + ":" + plain.getPort();
         attachStreams(active);
     }
@@ -125,6 +127,7 @@ final class SmtpConnection {
         socket = secure;
         attachStreams(secure);
         session.tlsStarted(describe(secure.getSession()));
+        metrics.tlsStarted(secure.getSession().getProtocol());
         return true;
     }
 
@@ -140,7 +143,9 @@ final class SmtpConnection {
             writeHeader(reception, session.receivedHeader(d.envelope()));
             BodySink sink = new BodySink(reception.body(), d.sizeLimit(), settings.maxLineLength());
             if (!input.feed(new DotDecoder(sink), settings.dataTimeout())) return false;
-            return carryOut(session.bodyEnded(finish(sink, reception, true), sink.octets()));
+            BodyOutcome outcome = finish(sink, reception, true);
+            metrics.body(outcome, sink.octets());
+            return carryOut(session.bodyEnded(outcome, sink.octets()));
         }
     }
 
@@ -163,6 +168,7 @@ final class SmtpConnection {
         BodyOutcome outcome = !c.last() && chunkSink.problem() == null
                 ? BodyOutcome.CHUNK_STORED
                 : finish(chunkSink, chunkReception, c.last());
+        metrics.body(outcome, chunkSink.octets() - before);
         return carryOut(session.bodyEnded(outcome, chunkSink.octets() - before));
     }
 
@@ -196,6 +202,7 @@ final class SmtpConnection {
     }
 
     private void write(Reply reply) throws IOException {
+        metrics.refusal(reply);
         output.write(reply.toBytes());
     }
 

@@ -34,12 +34,13 @@ public final class SmtpServer implements AutoCloseable {
     private final MessageStore store;
     private final TlsUpgrade tls;
     private final Clock clock;
+    private final SmtpMetrics metrics;
     private final AtomicInteger open = new AtomicInteger();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private volatile boolean closed;
 
     public SmtpServer(List<Listener> listeners, SessionSettings sessionSettings, ConnectionSettings connectionSettings,
-                      int maxConnections, MessageStore store, TlsUpgrade tls, Clock clock) {
+                      int maxConnections, MessageStore store, TlsUpgrade tls, Clock clock, SmtpMetrics metrics) {
         this.listeners = List.copyOf(listeners);
         this.sessionSettings = sessionSettings;
         this.connectionSettings = connectionSettings;
@@ -47,6 +48,8 @@ public final class SmtpServer implements AutoCloseable {
         this.store = store;
         this.tls = tls;
         this.clock = clock;
+        this.metrics = metrics;
+        metrics.registry().gauge("postloom.smtp.connections.open", open);
     }
 
     /** Binds every listener (failing if any address is taken), then starts accepting. */
@@ -87,8 +90,10 @@ public final class SmtpServer implements AutoCloseable {
                 continue;
             }
             if (open.incrementAndGet() > maxConnections) {
+                metrics.refused();
                 Thread.ofVirtual().start(() -> refuse(socket));
             } else {
+                metrics.connected();
                 Thread.ofVirtual().name("smtp-" + socket.getInetAddress().getHostAddress() + ":" + socket.getPort())
                         .start(() -> serve(socket, implicitTls));
             }
@@ -106,10 +111,11 @@ public final class SmtpServer implements AutoCloseable {
                 SSLSocket secure = tls.upgrade(socket, connectionSettings.handshakeTimeout());
                 active = secure;
                 tlsDescription = SmtpConnection.describe(secure.getSession());
+                metrics.tlsStarted(secure.getSession().getProtocol());
             }
             SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), tlsDescription, clock,
                     store::newQueueId);
-            new SmtpConnection(socket, active, session, store, tls, connectionSettings).serve();
+            new SmtpConnection(socket, active, session, store, tls, connectionSettings, metrics).serve();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection client=" + client + " failed: " + e);
         } finally {

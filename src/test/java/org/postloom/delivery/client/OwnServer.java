@@ -11,6 +11,7 @@ import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionSettings;
+import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
 import org.postloom.tls.KeyMaterial;
@@ -35,7 +36,7 @@ final class OwnServer implements AutoCloseable {
                 RelayPolicy.of(List.of("127.0.0.1/32"), List.of("relay.test")));
         var connection = new ConnectionSettings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 1000);
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress(host, 0), false)), session,
-                connection, 100, store, tls, Clock.systemUTC());
+                connection, 100, store, tls, Clock.systemUTC(), SmtpMetrics.none());
         server.start();
     }
 

@@ -26,7 +26,7 @@ final class LiveServer implements AutoCloseable {
     LiveServer(SessionSettings session, ConnectionSettings connection, int maxConnections, TlsUpgrade tls,
                boolean implicitTls) {
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.1", 0), implicitTls)),
-                session, connection, maxConnections, store, tls, Clock.systemUTC());
+                session, connection, maxConnections, store, tls, Clock.systemUTC(), SmtpMetrics.none());
         try {
             server.start();
         } catch (IOException e) {

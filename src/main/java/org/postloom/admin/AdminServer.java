@@ -1,0 +1,141 @@
+package org.postloom.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import org.postloom.delivery.QueueControl;
+import org.postloom.mail.QueueId;
+
+/**
+ * The admin plane: health, Prometheus metrics and the queue API, on Helidon SE's virtual-thread
+ * web server, on its own port beside the SMTP listeners. On loopback it is open; anywhere else it
+ * refuses to start without a bearer token, and then requires that token on every request.
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("org.postloom.admin");
+
+    private final ObjectMapper json = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private final Optional<byte[]> token;
+    private final Health health;
+    private final PrometheusMeterRegistry metrics;
+    private final QueueControl queue;
+    private final WebServer server;
+
+    public AdminServer(InetSocketAddress address, Optional<String> token, Health health,
+                       PrometheusMeterRegistry metrics, QueueControl queue) {
+        if (token.isEmpty() && !address.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("the admin plane listens on " + address
+                    + ", beyond loopback: set postloom.admin.token");
+        }
+        this.token = token.filter(t -> !t.isBlank()).map(t -> t.getBytes(StandardCharsets.UTF_8));
+        this.health = health;
+        this.metrics = metrics;
+        this.queue = queue;
+        this.server = WebServer.builder()
+                .host(address.getHostString())
+                .port(address.getPort())
+                .routing(this::routes)
+                .build();
+    }
+
+    /** Starts listening; Helidon does not throw when the port is taken, so that is checked here. */
+    public void start() {
+        server.start();
+        if (!server.isRunning()) throw new IllegalStateException("admin plane could not start (is its port taken?)");
+        LOG.log(System.Logger.Level.INFO, "admin listening port=" + server.port());
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    private void routes(HttpRouting.Builder r) {
+        r.any((req, res) -> {
+            if (authorized(req)) {
+                res.next();
+            } else {
+                res.status(Status.UNAUTHORIZED_401).header(HeaderNames.WWW_AUTHENTICATE, "Bearer").send();
+            }
+        });
+        r.get("/health/live", (req, res) -> send(res, Status.OK_200, new Views.Status("UP")));
+        r.get("/health/ready", (req, res) -> {
+            boolean ready = health.isReady();
+            send(res, ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, new Views.Status(ready ? "UP" : "DOWN"));
+        });
+        r.get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                .send(metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+        r.get("/queue", (req, res) -> send(res, Status.OK_200, queue.summary()));
+        r.post("/queue/retry", (req, res) -> send(res, Status.OK_200, new Views.Count(queue.retryAll())));
+        r.get("/queue/{destination}", (req, res) -> send(res, Status.OK_200, queue.messages(param(req, "destination"))));
+        r.post("/queue/{destination}/retry", (req, res) ->
+                send(res, Status.OK_200, new Views.Count(queue.retryDestination(param(req, "destination")))));
+        r.post("/queue/{destination}/suspend", (req, res) -> {
+            queue.suspend(param(req, "destination"));
+            send(res, Status.OK_200, new Views.Status("suspended"));
+        });
+        r.post("/queue/{destination}/resume", (req, res) -> {
+            queue.resume(param(req, "destination"));
+            send(res, Status.OK_200, new Views.Status("resumed"));
+        });
+        r.get("/messages/{id}", (req, res) -> {
+            var found = queueId(req).flatMap(queue::message);
+            if (found.isPresent()) send(res, Status.OK_200, Views.of(found.get()));
+            else send(res, Status.NOT_FOUND_404, new Views.Error("no such message"));
+        });
+        r.post("/messages/{id}/retry", (req, res) -> {
+            var id = queueId(req);
+            send(res, Status.OK_200, new Views.Count(id.map(queue::retryMessage).orElse(0)));
+        });
+        r.delete("/messages/{id}", (req, res) -> {
+            boolean bounce = req.query().first("bounce").map(Boolean::parseBoolean).orElse(false);
+            var id = queueId(req);
+            boolean deleted = id.isPresent() && queue.delete(id.get(), bounce);
+            if (deleted) send(res, Status.OK_200, new Views.Status("deleted"));
+            else send(res, Status.NOT_FOUND_404, new Views.Error("no such message"));
+        });
+    }
+
+    /** Bearer token, compared in constant time so its bytes cannot be guessed one by one. */
+    private boolean authorized(ServerRequest req) {
+        if (token.isEmpty()) return true;
+        String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+        if (!header.startsWith("Bearer ")) return false;
+        return MessageDigest.isEqual(token.get(), header.substring(7).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String param(ServerRequest req, String name) {
+        return req.path().pathParameters().get(name);
+    }
+
+    private static Optional<QueueId> queueId(ServerRequest req) {
+        try {
+            return Optional.of(new QueueId(param(req, "id")));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void send(ServerResponse res, Status status, Object body) throws IOException {
+        res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json").send(json.writeValueAsBytes(body));
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

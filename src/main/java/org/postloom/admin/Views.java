@@ -1,0 +1,40 @@
+package org.postloom.admin;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.postloom.spool.RecipientState;
+import org.postloom.spool.SpooledMessage;
+
+/** The JSON shapes of the queue API, kept apart from the internal types they show. */
+final class Views {
+
+    private Views() {}
+
+    record Recipient(String address, String state, Instant nextAttempt, String reply) {}
+
+    record Message(String id, String sender, Instant arrival, String client, String tls, long size,
+                   List<Recipient> recipients) {}
+
+    record Count(int count) {}
+
+    record Status(String status) {}
+
+    record Error(String error) {}
+
+    static Message of(SpooledMessage m) {
+        List<Recipient> rcpts = new ArrayList<>();
+        for (int i = 0; i < m.recipients().size(); i++) {
+            String address = m.envelope().recipients().get(i).toString();
+            rcpts.add(switch (m.recipients().get(i)) {
+                case RecipientState.Pending p -> new Recipient(address, "pending", null, null);
+                case RecipientState.Delivered d -> new Recipient(address, "delivered", null, null);
+                case RecipientState.Deferred d -> new Recipient(address, "deferred", d.nextAttempt(), d.reply());
+                case RecipientState.Failed f -> new Recipient(address, "failed", null, f.reply());
+            });
+        }
+        var env = m.envelope();
+        return new Message(env.queueId().value(), env.sender().toString(), env.arrival(), env.client(), env.tls(),
+                m.bodySize(), rcpts);
+    }
+}

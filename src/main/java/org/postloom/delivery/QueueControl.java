@@ -1,0 +1,152 @@
+package org.postloom.delivery;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.postloom.mail.Mailbox;
+import org.postloom.mail.QueueId;
+import org.postloom.spool.RecipientState;
+import org.postloom.spool.Spool;
+import org.postloom.spool.SpoolException;
+import org.postloom.spool.SpooledMessage;
+
+/**
+ * What operators may ask of the queue and order it to do (after Postfix's {@code postqueue} and
+ * {@code postsuper}, and KumoMTA's API). The scheduler stays the single owner of its state: every
+ * call here is a message to its thread, answered through a future.
+ */
+public final class QueueControl {
+
+    /** One queued work item: a message's recipients for one destination, and when it is due. */
+    public record Entry(String destination, WorkItem item, Instant due) {}
+
+    /** A destination at a glance. */
+    public record DestinationSummary(String destination, int messages, int recipients, Instant oldest,
+                                     Instant nextAttempt, String lastError, boolean suspended, int connections) {}
+
+    /** A message as queued for one destination. */
+    public record QueuedMessage(QueueId id, Mailbox sender, List<Mailbox> recipients, Instant arrival, Instant due,
+                                long size) {}
+
+    private final DeliveryScheduler scheduler;
+    private final Spool spool;
+    private final Bouncer bouncer;
+    private final Clock clock;
+
+    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer, Clock clock) {
+        this.scheduler = scheduler;
+        this.spool = spool;
+        this.bouncer = bouncer;
+        this.clock = clock;
+    }
+
+    public List<DestinationSummary> summary() {
+        return answer(() -> {
+            Map<String, List<Entry>> byDestination = scheduler.entries().stream()
+                    .collect(Collectors.groupingBy(Entry::destination, TreeMap::new, Collectors.toList()));
+            return byDestination.entrySet().stream().map(e -> {
+                String d = e.getKey();
+                List<Entry> entries = e.getValue();
+                return new DestinationSummary(d,
+                        (int) entries.stream().map(x -> x.item().message().queueId()).distinct().count(),
+                        entries.stream().mapToInt(x -> x.item().recipients().size()).sum(),
+                        entries.stream().map(x -> x.item().message().envelope().arrival()).min(Comparator.naturalOrder()).orElseThrow(),
+                        entries.stream().map(Entry::due).min(Comparator.naturalOrder()).orElseThrow(),
+                        scheduler.lastError(d), scheduler.isSuspended(d), scheduler.activeConnections(d));
+            }).toList();
+        });
+    }
+
+    public List<QueuedMessage> messages(String destination) {
+        return answer(() -> scheduler.entries().stream()
+                .filter(e -> e.destination().equals(destination))
+                .map(e -> {
+                    SpooledMessage m = e.item().message();
+                    List<Mailbox> rcpts = e.item().recipients().stream().map(i -> m.envelope().recipients().get(i)).toList();
+                    return new QueuedMessage(m.queueId(), m.envelope().sender(), rcpts, m.envelope().arrival(), e.due(), m.bodySize());
+                })
+                .sorted(Comparator.comparing(QueuedMessage::arrival))
+                .toList());
+    }
+
+    /** The message as the spool has it, with each recipient's state. */
+    public Optional<SpooledMessage> message(QueueId id) {
+        return spool.message(id);
+    }
+
+    public int retryAll() {
+        return answer(() -> scheduler.retryNow(e -> true));
+    }
+
+    public int retryDestination(String destination) {
+        return answer(() -> scheduler.retryNow(e -> e.destination().equals(destination)));
+    }
+
+    public int retryMessage(QueueId id) {
+        return answer(() -> scheduler.retryNow(e -> e.item().message().queueId().equals(id)));
+    }
+
+    /** Holds a destination's mail: nothing is sent there until it is resumed. */
+    public void suspend(String destination) {
+        answer(() -> {
+            scheduler.suspend(destination);
+            return null;
+        });
+    }
+
+    public void resume(String destination) {
+        answer(() -> {
+            scheduler.resume(destination);
+            return null;
+        });
+    }
+
+    /**
+     * Removes a message from the queue for good: its open recipients become failed (and, if asked,
+     * the sender gets a bounce saying so). Returns false if there is no such live message.
+     */
+    public boolean delete(QueueId id, boolean bounce) throws SpoolException {
+        Optional<SpooledMessage> found = spool.message(id);
+        if (found.isEmpty()) return false;
+        answer(() -> scheduler.forget(id));
+        SpooledMessage message = found.get();
+        String why = "550 5.0.0 Deleted from the queue by the operator";
+        Map<Integer, RecipientState> states = new HashMap<>();
+        List<Bouncer.Failure> failures = new ArrayList<>();
+        for (int i = 0; i < message.recipients().size(); i++) {
+            if (message.recipients().get(i).isFinal()) continue;
+            states.put(i, new RecipientState.Failed(why));
+            failures.add(new Bouncer.Failure(message.envelope().recipients().get(i), "5.0.0", why));
+        }
+        if (bounce && !failures.isEmpty()) bouncer.bounce(message, failures);
+        spool.recordAll(id, states);
+        System.getLogger("org.postloom.delivery").log(System.Logger.Level.INFO,
+                "deleted id=" + id + " nrcpt=" + states.size() + " bounce=" + bounce);
+        return true;
+    }
+
+    private <T> T answer(Supplier<T> question) {
+        CompletableFuture<T> future = scheduler.ask(question);
+        try {
+            return future.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the scheduler did not answer: " + e, e);
+        }
+    }
+
+}
