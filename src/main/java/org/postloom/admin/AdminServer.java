@@ -81,7 +81,7 @@ public final class AdminServer implements AutoCloseable {
                 .send(metrics.scrape().getBytes(StandardCharsets.UTF_8)));
         r.get("/queue", (req, res) -> send(res, Status.OK_200, queue.summary()));
         r.post("/queue/retry", (req, res) -> send(res, Status.OK_200, new Views.Count(queue.retryAll())));
-        r.get("/queue/{destination}", (req, res) -> send(res, Status.OK_200, queue.messages(param(req, "destination"))));
+        r.get("/queue/{destination}", (req, res) -> send(res, Status.OK_200, Views.of(queue.messages(param(req, "destination")))));
         r.post("/queue/{destination}/retry", (req, res) ->
                 send(res, Status.OK_200, new Views.Count(queue.retryDestination(param(req, "destination")))));
         r.post("/queue/{destination}/suspend", (req, res) -> {

@@ -3,6 +3,7 @@ package org.postloom.admin;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.postloom.delivery.QueueControl;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.SpooledMessage;
 
@@ -16,11 +17,18 @@ final class Views {
     record Message(String id, String sender, Instant arrival, String client, String tls, long size,
                    List<Recipient> recipients) {}
 
+    record Queued(String id, String sender, List<String> recipients, Instant arrival, Instant due, long size) {}
+
     record Count(int count) {}
 
     record Status(String status) {}
 
     record Error(String error) {}
+
+    static List<Queued> of(List<QueueControl.QueuedMessage> messages) {
+        return messages.stream().map(m -> new Queued(m.id().value(), m.sender().toString(),
+                m.recipients().stream().map(Object::toString).toList(), m.arrival(), m.due(), m.size())).toList();
+    }
 
     static Message of(SpooledMessage m) {
         List<Recipient> rcpts = new ArrayList<>();
