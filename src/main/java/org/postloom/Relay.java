@@ -1,5 +1,6 @@
 package org.postloom;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -61,7 +62,6 @@ public final class Relay implements AutoCloseable {
 
     private final PostloomConfig config;
     private final Health health;
-    private final List<AutoCloseable> started = new ArrayList<>();
     private Spool spool;
     private DeliveryScheduler delivery;
     private SmtpServer smtp;
@@ -93,12 +93,12 @@ public final class Relay implements AutoCloseable {
         Inbox inbox = new Inbox();
         Timer forces = Timer.builder("postloom.spool.fsync").description("group commit fsync latency")
                 .publishPercentileHistogram().register(metrics);
-        var batchSize = io.micrometer.core.instrument.DistributionSummary.builder("postloom.spool.batch.records")
+        DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
-        spool = track(Spool.open(config.spool().dir(), SpoolOptions.defaults(), inbox::offer, (records, nanos) -> {
+        spool = Spool.open(config.spool().dir(), SpoolOptions.defaults(), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
-        }));
+        });
         Gauge.builder("postloom.queue.messages", spool, s -> s.stats().messages()).register(metrics);
         Gauge.builder("postloom.queue.oldest.seconds", spool, s -> s.messages().stream()
                 .mapToLong(m -> Duration.between(m.envelope().arrival(), clock.instant()).toSeconds())
@@ -106,16 +106,16 @@ public final class Relay implements AutoCloseable {
 
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock);
-        delivery = track(delivery(hostname, inbox, bouncer, clock, deliveryMetrics));
+        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
         delivery.start();
 
-        admin = track(new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics,
-                new QueueControl(delivery, spool, bouncer, clock)));
+        admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics,
+                new QueueControl(delivery, spool, bouncer, clock));
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
-        smtp = track(new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
-                config.limits().connections(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics)));
+        smtp = new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
+                config.limits().connections(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics));
         smtp.start();
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
@@ -179,11 +179,6 @@ public final class Relay implements AutoCloseable {
                 config.smtp().handshakeTimeout(), config.limits().lineLength());
     }
 
-    private <T extends AutoCloseable> T track(T part) {
-        started.add(part);
-        return part;
-    }
-
 
     /** The machine's own name, asked once at start (never on a hot path). */
     private static String machineName() {
@@ -194,18 +189,19 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    /** Stops every part that started, newest first. */
+    /**
+     * A graceful stop, newest part first: readiness turns false; SMTP sessions finish their
+     * transaction (new clients hear 421 4.3.2); couriers finish theirs; everything else stays
+     * durable in the spool for the next start.
+     */
     @Override
     public void close() {
         health.draining();
-        for (int i = started.size() - 1; i >= 0; i--) {
-            try {
-                started.get(i).close();
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "stopping " + started.get(i).getClass().getSimpleName() + ": " + e);
-            }
-        }
-        started.clear();
+        Duration grace = config.shutdownGrace();
+        if (smtp != null) smtp.drain(grace);
+        if (admin != null) admin.close();
+        if (delivery != null) delivery.drain(grace);
+        if (spool != null) spool.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }
 }

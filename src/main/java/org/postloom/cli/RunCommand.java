@@ -29,6 +29,7 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             relay.close();
             stopped.countDown();
+            ShutdownSafeLogManager.resetAtExit();
         }, "shutdown"));
         stopped.await();
         return 0;

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.HashSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.concurrent.locks.LockSupport;
@@ -54,6 +55,8 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Couriers still out; read by the thread that stops the scheduler. */
+    private final AtomicInteger couriers = new AtomicInteger();
 
     // Owned by the scheduler thread.
     private final Map<NextHop, Destination> destinations = new HashMap<>();
@@ -160,6 +163,7 @@ public final class DeliveryScheduler implements AutoCloseable {
             while (!held && active < settings.maxConnections() && d.canStart(now, settings.connectionsFor(d.hop.toString()))) {
                 List<WorkItem> batch = d.take(settings.messagesPerConnection());
                 active++;
+                couriers.incrementAndGet();
                 Thread.ofVirtual().name("courier-" + d.hop).start(() -> courier(d.hop, batch));
             }
             if (!d.hasReadyWork()) it.remove();
@@ -254,7 +258,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                     .allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
             lastError = outcomes.stream().flatMap(List::stream).filter(o -> !(o instanceof Outcome.Delivered))
                     .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
-            for (int i = 0; i < batch.size(); i++) {
+            for (int i = 0; i < outcomes.size(); i++) {
                 OutcomeRecorder.Retry retry = recorder.record(hop, batch.get(i), outcomes.get(i));
                 if (retry != null) retries.add(retry);
             }
@@ -264,6 +268,7 @@ public final class DeliveryScheduler implements AutoCloseable {
             batch.forEach(item -> retries.add(new OutcomeRecorder.Retry(item, later)));
         } finally {
             attempts.offer(new Attempted(hop, retries, siteFailed, lastError));
+            couriers.decrementAndGet();
             LockSupport.unpark(thread);
         }
     }
@@ -279,14 +284,26 @@ public final class DeliveryScheduler implements AutoCloseable {
         if (nanos > 0) LockSupport.parkNanos(this, nanos);
     }
 
-    @Override
-    public void close() {
+    /**
+     * Stops: no new connection starts, couriers finish the transaction they are in, and what was
+     * not attempted stays in the spool for the next start. Waits up to {@code grace} for them.
+     */
+    public void drain(Duration grace) {
         running = false;
+        transport.stop();
         LockSupport.unpark(thread);
+        long deadline = System.nanoTime() + grace.toNanos();
         try {
-            thread.join(5000);
+            thread.join(Math.max(1, grace.toMillis()));
+            while (couriers.get() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (couriers.get() > 0) LOG.log(System.Logger.Level.WARNING, "grace time over: couriers still out=" + couriers.get());
+    }
+
+    @Override
+    public void close() {
+        drain(Duration.ofSeconds(5));
     }
 }

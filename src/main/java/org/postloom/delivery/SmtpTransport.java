@@ -40,6 +40,7 @@ public final class SmtpTransport implements Transport {
     private final Function<NextHop, ClientSettings> settings;
     private final Bodies bodies;
     private final DeliveryMetrics metrics;
+    private volatile boolean stopping;
 
     /**
      * @param dns      MX resolution ({@code MxResolver::resolve})
@@ -67,6 +68,7 @@ public final class SmtpTransport implements Transport {
         Outcome lastSiteFailure = null;
         try {
             for (WorkItem item : items) {
+                if (stopping) break;
                 if (connection == null || !connection.isReusable()) {
                     if (connection != null) connection.close();
                     connection = null;
@@ -88,6 +90,11 @@ public final class SmtpTransport implements Transport {
             if (connection != null) connection.quit();
         }
         return results;
+    }
+
+    @Override
+    public void stop() {
+        stopping = true;
     }
 
     /** Tries each candidate in order; throws the last site failure if none takes mail. */

@@ -108,6 +108,11 @@ public final class SmtpSession {
         return !tls.isEmpty();
     }
 
+    /** Whether MAIL has been accepted and the transaction has not ended yet. */
+    public boolean inTransaction() {
+        return phase instanceof Transaction;
+    }
+
     /** Whether a BDAT transfer is under way, so the connection keeps its storage open. */
     public boolean inChunkedTransfer() {
         return phase instanceof Transaction t && t.chunked();

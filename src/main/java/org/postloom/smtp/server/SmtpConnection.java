@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.postloom.smtp.BodyDecoder;
@@ -37,6 +38,16 @@ final class SmtpConnection {
     private final ConnectionSettings settings;
     private final SmtpMetrics metrics;
     private final String client;
+    /** Set by another thread when the relay stops; read by this connection between transactions. */
+    private volatile boolean draining;
+    /**
+     * Whether the connection may be interrupted for a drain: only while it waits for a command
+     * outside any transaction. Both threads change it by compare-and-set, so a drain never cuts
+     * into a transaction that has just begun.
+     */
+    private final AtomicReference<Wait> wait = new AtomicReference<>(Wait.BUSY);
+
+    private enum Wait { BUSY, IDLE, INTERRUPTED }
     private Socket socket;
     private SmtpInput input;
     private OutputStream output;
@@ -83,7 +94,17 @@ final class SmtpConnection {
 
     private void loop() throws IOException {
         while (true) {
+            if (draining && !session.inTransaction()) {
+                sayGoodbye(session.shuttingDown());
+                return;
+            }
+            if (!session.inTransaction()) wait.set(Wait.IDLE);
             CommandLine line = input.readLine(ConnectionSettings.MAX_COMMAND_LINE, settings.commandTimeout());
+            if (!wait.compareAndSet(Wait.IDLE, Wait.BUSY) && wait.get() == Wait.INTERRUPTED) {
+                // A drain ended our wait; whatever arrived meanwhile began no transaction.
+                sayGoodbye(session.shuttingDown());
+                return;
+            }
             if (line == null) return;
             Step step = switch (line) {
                 case CommandLine.Text t -> session.handle(t.text());
@@ -94,6 +115,26 @@ final class SmtpConnection {
             if (!session.inChunkedTransfer()) closeChunkReception();
             if (!goOn) return;
         }
+    }
+
+    /**
+     * The relay is stopping: a client between transactions hears 421 4.3.2 now (its blocked read
+     * is ended by shutting down our side's input); one inside a transaction finishes it first.
+     */
+    void drain() {
+        draining = true;
+        if (wait.compareAndSet(Wait.IDLE, Wait.INTERRUPTED)) {
+            try {
+                plain.shutdownInput();
+            } catch (IOException e) {
+                closeQuietly();
+            }
+        }
+    }
+
+    /** After the grace time: whatever is left is cut off; nothing of it was acknowledged. */
+    void abort() {
+        closeQuietly();
     }
 
     private boolean carryOut(Step step) throws IOException {

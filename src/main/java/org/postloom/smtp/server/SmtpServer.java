@@ -9,7 +9,10 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocket;
 import org.postloom.smtp.SessionSettings;
@@ -38,6 +41,8 @@ public final class SmtpServer implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private volatile boolean closed;
+    private volatile boolean draining;
+    private final Set<SmtpConnection> connections = ConcurrentHashMap.newKeySet();
 
     public SmtpServer(List<Listener> listeners, SessionSettings sessionSettings, ConnectionSettings connectionSettings,
                       int maxConnections, MessageStore store, TlsUpgrade tls, Clock clock, SmtpMetrics metrics) {
@@ -89,9 +94,13 @@ public final class SmtpServer implements AutoCloseable {
                 if (server.isClosed()) return;
                 continue;
             }
-            if (open.incrementAndGet() > maxConnections) {
+            if (draining) {
+                open.incrementAndGet();
+                Thread.ofVirtual().start(() -> refuse(socket, "4.3.2", "Service shutting down", "shutdown"));
+            } else if (open.incrementAndGet() > maxConnections) {
                 metrics.refused();
-                Thread.ofVirtual().start(() -> refuse(socket));
+                Thread.ofVirtual().start(() -> refuse(socket, "4.7.0", "Too many connections, try again later",
+                        "connection-limit limit=" + maxConnections));
             } else {
                 metrics.connected();
                 Thread.ofVirtual().name("smtp-" + socket.getInetAddress().getHostAddress() + ":" + socket.getPort())
@@ -115,7 +124,14 @@ public final class SmtpServer implements AutoCloseable {
             }
             SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), tlsDescription, clock,
                     store::newQueueId);
-            new SmtpConnection(socket, active, session, store, tls, connectionSettings, metrics).serve();
+            SmtpConnection connection = new SmtpConnection(socket, active, session, store, tls, connectionSettings, metrics);
+            connections.add(connection);
+            try {
+                if (draining) connection.drain();
+                connection.serve();
+            } finally {
+                connections.remove(connection);
+            }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection client=" + client + " failed: " + e);
         } finally {
@@ -125,17 +141,40 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /** RFC 5321 3.1: a server that cannot serve may answer 421 at once and close. */
-    private void refuse(Socket socket) {
+    private void refuse(Socket socket, String status, String text, String reason) {
         try (socket; OutputStream out = socket.getOutputStream()) {
-            out.write(("421 4.7.0 " + sessionSettings.hostname() + " Too many connections, try again later\r\n")
+            out.write(("421 " + status + " " + sessionSettings.hostname() + " " + text + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
         } catch (IOException ignored) {
             // the client left first
         } finally {
             open.decrementAndGet();
         }
-        LOG.log(System.Logger.Level.WARNING, "refused client=" + socket.getInetAddress().getHostAddress()
-                + " reason=connection-limit limit=" + maxConnections);
+        LOG.log(System.Logger.Level.WARNING, "refused client=" + socket.getInetAddress().getHostAddress() + " reason=" + reason);
+    }
+
+    /**
+     * A graceful stop: new clients hear 421 4.3.2, idle sessions are told the same at once, and
+     * sessions inside a transaction may finish it until {@code grace} runs out; then the rest are
+     * cut off and the listeners close. Returns once every session has ended.
+     */
+    public void drain(Duration grace) {
+        draining = true;
+        connections.forEach(SmtpConnection::drain);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!connections.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "grace time over: cutting off sessions=" + connections.size());
+            connections.forEach(SmtpConnection::abort);
+        }
+        close();
     }
 
     @Override
