@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.Relay;
+import org.postloom.cli.Main;
 import org.postloom.config.ConfigLoader;
 import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.RelayPolicy;
@@ -127,6 +131,30 @@ class AdminApiTest {
     }
 
     @Test
+    void theCliPrintsTheQueueLikePostqueue() throws Exception {
+        post("/queue/" + enc(dest) + "/suspend");
+        String id = send("lister@client.test", "listed@x.test");
+        try {
+            String admin = "http://127.0.0.1:" + relay.adminPort();
+            String list = cli("queue", "--admin", admin, "list");
+            assertThat(list).contains("-Queue ID-").contains(id).contains("lister@client.test").contains("listed@x.test")
+                    .containsPattern("-- \\d+ messages? in the queue\\.");
+            assertThat(cli("queue", "--admin", admin)).contains(dest).contains("suspended");
+            assertThat(cli("queue", "--admin", admin, "show", id)).contains("<listed@x.test> pending");
+        } finally {
+            post("/queue/" + enc(dest) + "/resume");
+        }
+    }
+
+    private static String cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        assertThat(exit).as("exit of %s; stderr %s", List.of(args), err).isZero();
+        return out.toString();
+    }
+
+    @Test
     void unknownMessagesAre404() throws Exception {
         assertThat(get("/messages/NOSUCHID").statusCode()).isEqualTo(404);
         assertThat(delete("/messages/NOSUCHID").statusCode()).isEqualTo(404);
@@ -134,7 +162,7 @@ class AdminApiTest {
 
     private static List<JsonNode> summary() {
         try {
-            List<JsonNode> out = new java.util.ArrayList<>();
+            List<JsonNode> out = new ArrayList<>();
             json.readTree(get("/queue").body()).forEach(out::add);
             return out;
         } catch (Exception e) {
