@@ -95,7 +95,7 @@ public final class Relay implements AutoCloseable {
                 .publishPercentileHistogram().register(metrics);
         DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
-        spool = Spool.open(config.spool().dir(), SpoolOptions.defaults(), inbox::offer, (records, nanos) -> {
+        spool = Spool.open(config.spool().dir(), SpoolOptions.defaults().withMaxMessages(config.limits().queue()), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
         });
@@ -139,7 +139,7 @@ public final class Relay implements AutoCloseable {
         ClientSettings strict = base.withTlsPolicy(TlsPolicy.REQUIRED_VERIFIED);
         SmtpTransport transport = new SmtpTransport(resolver(metrics), d.port(),
                 hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
-                spool::openBody, metrics);
+                spool::openBody, metrics, hostname);
         Map<String, Integer> perDestination = d.destinations().entrySet().stream()
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,

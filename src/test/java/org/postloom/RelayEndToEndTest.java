@@ -55,7 +55,10 @@ class RelayEndToEndTest {
                 "--host-record=mx.a.test,127.0.0.3",
                 "--mx-host=client.test,mx.a.test,10",
                 "--mx-host=other.test,mx.a.test,10",
-                "--dns-rr=null.test,15,000000");
+                "--dns-rr=null.test,15,000000",
+                "--mx-host=loop.test,relay.test,10",
+                "--mx-host=loop.test,mx.a.test,20",
+                "--host-record=relay.test,127.0.0.1");
         Map<String, String> p = new HashMap<>();
         p.put("postloom.hostname", "relay.test");
         p.put("postloom.smtp.listen", "127.0.0.1:0");
@@ -102,6 +105,14 @@ class RelayEndToEndTest {
     void aNullMxDomainBouncesWith5110() throws Exception {
         send("sender@client.test", List.of("x@null.test"), "Subject: null mx\r\n\r\nhi\r\n");
         assertThat(await(s -> s.text().contains("Final-Recipient: rfc822; x@null.test")).text()).contains("Status: 5.1.10");
+    }
+
+    /** RFC 5321 5.1: we are loop.test's best MX, so no host may be tried; not even the less preferred one. */
+    @Test
+    void mailThatWouldLoopBackToUsBounces() throws Exception {
+        send("sender@client.test", List.of("x@loop.test"), "Subject: loop\r\n\r\nhi\r\n");
+        assertThat(await(s -> s.text().contains("Final-Recipient: rfc822; x@loop.test")).text()).contains("Status: 5.4.6");
+        assertThat(destination.committed()).noneMatch(s -> s.envelope().recipients().toString().contains("loop.test"));
     }
 
     private static void send(String from, List<String> to, String message) throws IOException {

@@ -166,6 +166,13 @@ public interface PostloomConfig {
         @WithDefault("20000")
         int connections();
 
+        /**
+         * Messages in the queue before new mail is refused with 452 4.3.1: the bound on the
+         * working set, so a stuck queue slows senders down instead of growing without end.
+         */
+        @WithDefault("500000")
+        int queue();
+
         /** Hard errors before a client is cut off. */
         @WithDefault("10")
         int errors();

@@ -40,16 +40,19 @@ public final class SmtpTransport implements Transport {
     private final Function<NextHop, ClientSettings> settings;
     private final Bodies bodies;
     private final DeliveryMetrics metrics;
+    private final String ourName;
     private volatile boolean stopping;
 
     /**
      * @param dns      MX resolution ({@code MxResolver::resolve})
      * @param mxPort   the port for hosts found through MX records ({@code postloom.delivery.port})
      * @param settings the client settings for a destination (e.g. its TLS policy)
+     * @param ourName  our own host name, to recognise ourselves among MX hosts
      */
     public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings,
-                         Bodies bodies, DeliveryMetrics metrics) {
+                         Bodies bodies, DeliveryMetrics metrics, String ourName) {
         this.metrics = metrics;
+        this.ourName = ourName.endsWith(".") ? ourName.substring(0, ourName.length() - 1) : ourName;
         this.dns = dns;
         this.mxPort = mxPort;
         this.settings = settings;
@@ -134,8 +137,13 @@ public final class SmtpTransport implements Transport {
         metrics.dnsResult(resolution);
         return switch (resolution) {
             case Resolution.Hosts h -> {
+                List<MailHost> hosts = withoutOurselves(h.hosts());
+                if (hosts.isEmpty()) {
+                    yield verdict(new Outcome.Failed(Reply.of(554, "5.4.6",
+                            "Mail for " + name + " loops back to myself (" + ourName + " is its best MX)"), Outcome.Scope.RECIPIENT));
+                }
                 List<Candidate> out = new ArrayList<>();
-                for (MailHost host : h.hosts()) {
+                for (MailHost host : hosts) {
                     for (InetAddress a : host.addresses()) out.add(new Candidate(host.name(), new InetSocketAddress(a, port)));
                 }
                 yield new Routing(out, null);
@@ -148,6 +156,16 @@ public final class SmtpTransport implements Transport {
                     Reply.of(451, "4.4.3", "Host or domain name lookup failed for " + name + ": " + t.reason()
                             + (viaMx ? "" : " (route)")), Outcome.Scope.SITE));
         };
+    }
+
+    /**
+     * RFC 5321 5.1: if we are one of the domain's MX hosts, only hosts more preferred than us may
+     * be tried; otherwise the mail would come back to us, or go round.
+     */
+    private List<MailHost> withoutOurselves(List<MailHost> hosts) {
+        int ours = hosts.stream().filter(h -> h.name().equalsIgnoreCase(ourName)).mapToInt(MailHost::preference)
+                .min().orElse(Integer.MAX_VALUE);
+        return hosts.stream().filter(h -> h.preference() < ours).toList();
     }
 
     private static Routing literal(String address, int port) {

@@ -6,11 +6,11 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Envelope.BodyType;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
+import org.postloom.spool.MessageStore;
 
 /**
  * The server side of one SMTP conversation (RFC 5321) as a state machine over command lines.
@@ -39,7 +39,7 @@ public final class SmtpSession {
     private final InetAddress clientAddress;
     private final boolean trusted;
     private final Clock clock;
-    private final Supplier<QueueId> queueIds;
+    private final MessageStore store;
     private Phase phase = new Connected();
     private String tls;
     private int errors;
@@ -49,13 +49,13 @@ public final class SmtpSession {
      *            TLS (RFC 8314 implicit TLS)
      */
     public SmtpSession(SessionSettings settings, InetAddress clientAddress, String tls, Clock clock,
-                       Supplier<QueueId> queueIds) {
+                       MessageStore store) {
         this.settings = settings;
         this.clientAddress = clientAddress;
         this.trusted = settings.relay().isTrusted(clientAddress);
         this.tls = tls;
         this.clock = clock;
-        this.queueIds = queueIds;
+        this.store = store;
     }
 
     /** RFC 5321 4.2: the opening line. The greeting carries no enhanced status code (RFC 2034 3). */
@@ -216,7 +216,8 @@ public final class SmtpSession {
         if (path.mailbox().isInternationalized() && !smtpUtf8) {
             return reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
         }
-        phase = new Transaction(greeted, queueIds.get(), path.mailbox(), body, smtpUtf8,
+        if (!store.hasRoom()) return reply(452, "4.3.1", "Insufficient system storage, try again later");
+        phase = new Transaction(greeted, store.newQueueId(), path.mailbox(), body, smtpUtf8,
                 ZonedDateTime.now(clock), List.of(), false, 0);
         return ok("2.1.0", "Sender <" + path.mailbox() + "> ok");
     }

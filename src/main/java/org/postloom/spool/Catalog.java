@@ -42,6 +42,11 @@ final class Catalog {
         segments.remove(segment);
     }
 
+    /** Live messages; a map's size is cheap, unlike listing them. */
+    int liveCount() {
+        return live.size();
+    }
+
     int segmentCount() {
         return segments.size();
     }

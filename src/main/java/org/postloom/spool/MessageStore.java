@@ -15,6 +15,14 @@ public interface MessageStore {
     QueueId newQueueId();
 
     /**
+     * Whether a new message would be taken now (space on disk, room in the queue). Asked at MAIL
+     * so a client hears 452 before it sends a body that could not be stored.
+     */
+    default boolean hasRoom() {
+        return true;
+    }
+
+    /**
      * Starts storing one message. May refuse at once (spool unhealthy, disk nearly full) so the
      * client hears 452 before sending a body.
      */

@@ -88,6 +88,25 @@ public final class Spool implements MessageStore, AutoCloseable {
         if (!writer.isHealthy()) {
             throw new SpoolException(SpoolException.Kind.FAILED, "spool is unhealthy or closed");
         }
+        checkRoom();
+        return new SpoolReception(envelope, options, directory, writer);
+    }
+
+    /** Whether a new message would be taken now: the check behind an early 452 at MAIL. */
+    @Override
+    public boolean hasRoom() {
+        try {
+            checkRoom();
+            return writer.isHealthy();
+        } catch (SpoolException e) {
+            return false;
+        }
+    }
+
+    private void checkRoom() throws SpoolException {
+        if (catalog.liveCount() >= options.maxMessages()) {
+            throw new SpoolException(SpoolException.Kind.FULL, "queue full: " + catalog.liveCount() + " messages");
+        }
         try {
             long usable = fileStore.getUsableSpace();
             if (usable < options.minFreeSpace()) {
@@ -96,7 +115,6 @@ public final class Spool implements MessageStore, AutoCloseable {
         } catch (IOException e) {
             throw Failures.classify(e);
         }
-        return new SpoolReception(envelope, options, directory, writer);
     }
 
     /** Records one recipient's outcome; returns once it is durable. */

@@ -12,31 +12,39 @@ import java.util.Objects;
  *                        temporary file, so heap use does not grow with message size
  * @param minFreeSpace    {@code receive} refuses with 452 (FULL) when the file system has less
  *                        usable space than this
+ * @param maxMessages     {@code receive} refuses with 452 (FULL) once this many messages are queued:
+ *                        the bound on the working set, so a stuck queue slows senders down instead
+ *                        of growing memory without end
  * @param clock           the time in queue ids
  */
-public record SpoolOptions(long segmentSize, int memoryThreshold, long minFreeSpace, Clock clock) {
+public record SpoolOptions(long segmentSize, int memoryThreshold, long minFreeSpace, int maxMessages, Clock clock) {
 
     public SpoolOptions {
         if (segmentSize < 1) throw new IllegalArgumentException("segmentSize must be positive");
         if (memoryThreshold < 0) throw new IllegalArgumentException("memoryThreshold must be >= 0");
         if (minFreeSpace < 0) throw new IllegalArgumentException("minFreeSpace must be >= 0");
+        if (maxMessages < 1) throw new IllegalArgumentException("maxMessages must be positive");
         Objects.requireNonNull(clock);
     }
 
-    /** 64 MiB segments, 128 KiB in memory per body, refuse below 256 MiB free. */
+    /** 64 MiB segments, 128 KiB in memory per body, refuse below 256 MiB free or past 500,000 messages. */
     public static SpoolOptions defaults() {
-        return new SpoolOptions(64L << 20, 128 << 10, 256L << 20, Clock.systemUTC());
+        return new SpoolOptions(64L << 20, 128 << 10, 256L << 20, 500_000, Clock.systemUTC());
     }
 
     public SpoolOptions withSegmentSize(long bytes) {
-        return new SpoolOptions(bytes, memoryThreshold, minFreeSpace, clock);
+        return new SpoolOptions(bytes, memoryThreshold, minFreeSpace, maxMessages, clock);
     }
 
     public SpoolOptions withMemoryThreshold(int bytes) {
-        return new SpoolOptions(segmentSize, bytes, minFreeSpace, clock);
+        return new SpoolOptions(segmentSize, bytes, minFreeSpace, maxMessages, clock);
+    }
+
+    public SpoolOptions withMaxMessages(int messages) {
+        return new SpoolOptions(segmentSize, memoryThreshold, minFreeSpace, messages, clock);
     }
 
     public SpoolOptions withMinFreeSpace(long bytes) {
-        return new SpoolOptions(segmentSize, memoryThreshold, bytes, clock);
+        return new SpoolOptions(segmentSize, memoryThreshold, bytes, maxMessages, clock);
     }
 }

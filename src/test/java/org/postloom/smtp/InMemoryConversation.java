@@ -33,7 +33,7 @@ public final class InMemoryConversation {
         this.store = store;
         try {
             this.session = new SmtpSession(settings, InetAddress.getByName(clientAddress), "", Clock.systemUTC(),
-                    store::newQueueId);
+                    store);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

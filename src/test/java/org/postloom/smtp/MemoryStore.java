@@ -23,6 +23,7 @@ public final class MemoryStore implements MessageStore {
     private final List<Stored> committed = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile SpoolException refuse;
+    private volatile boolean full;
 
     @Override
     public QueueId newQueueId() {
@@ -32,6 +33,16 @@ public final class MemoryStore implements MessageStore {
     /** From now on every receive() throws this (null to accept again). */
     public void refuseWith(SpoolException e) {
         refuse = e;
+    }
+
+    /** From now on hasRoom() says no (until set back). */
+    public void full(boolean isFull) {
+        full = isFull;
+    }
+
+    @Override
+    public boolean hasRoom() {
+        return !full;
     }
 
     public List<Stored> committed() {

@@ -24,6 +24,23 @@ class RefusalTest {
     }
 
     @Test
+    void aFullQueueRefusesNewMessagesUntilOneLeaves() throws Exception {
+        try (var opened = TestMail.open(dir, TestMail.options().withMaxMessages(2))) {
+            var spool = opened.spool();
+            for (int i = 0; i < 2; i++) {
+                try (var r = spool.receive(TestMail.envelope(spool.newQueueId(), 1))) {
+                    r.commit();
+                }
+            }
+            assertThat(spool.hasRoom()).isFalse();
+            assertThatThrownBy(() -> spool.receive(TestMail.envelope(spool.newQueueId(), 1)))
+                    .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.kind()).isEqualTo(SpoolException.Kind.FULL));
+            spool.recordDelivered(spool.messages().getFirst().queueId(), 0);
+            assertThat(spool.hasRoom()).isTrue();
+        }
+    }
+
+    @Test
     void aCommitAfterCloseFailsAndIsNotStored() throws Exception {
         var opened = TestMail.open(dir, TestMail.options());
         var spool = opened.spool();

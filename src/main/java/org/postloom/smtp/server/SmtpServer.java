@@ -123,7 +123,7 @@ public final class SmtpServer implements AutoCloseable {
                 metrics.tlsStarted(secure.getSession().getProtocol());
             }
             SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), tlsDescription, clock,
-                    store::newQueueId);
+                    store);
             SmtpConnection connection = new SmtpConnection(socket, active, session, store, tls, connectionSettings, metrics);
             connections.add(connection);
             try {

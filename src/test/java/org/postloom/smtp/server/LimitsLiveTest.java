@@ -108,6 +108,20 @@ class LimitsLiveTest {
     }
 
     @Test
+    void aFullQueueRefusesAtMailAheadOfTheBody() {
+        try (LiveServer server = new LiveServer(); SmtpClient client = server.connect()) {
+            server.store.full(true);
+            client.reply();
+            client.send("EHLO client.test", "MAIL FROM:<a@client.test>");
+            client.reply();
+            assertThat(client.reply()).startsWith("452 4.3.1");
+            server.store.full(false);
+            client.send("MAIL FROM:<a@client.test>");
+            assertThat(client.reply()).startsWith("250 2.1.0");
+        }
+    }
+
+    @Test
     void bdatChunksAreStoredAndARefusedChunkIsSkipped() {
         try (LiveServer server = new LiveServer(); SmtpClient client = server.connect()) {
             client.reply();
