@@ -39,8 +39,10 @@ import org.postloom.delivery.client.ClientTimeouts;
 import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MxResolver;
 import org.postloom.dns.Resolution;
+import org.postloom.smtp.Cidr;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
+import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
@@ -115,7 +117,7 @@ public final class Relay implements AutoCloseable {
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
         smtp = new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
-                config.limits().connections(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics));
+                connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics));
         smtp.start();
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
@@ -172,6 +174,12 @@ public final class Relay implements AutoCloseable {
         return new SessionSettings(hostname, config.limits().messageSize(), config.limits().recipients(),
                 config.limits().errors(), true,
                 RelayPolicy.of(config.relay().networks(), config.relay().domains().orElse(List.of())));
+    }
+
+    private ConnectionLimits connectionLimits() {
+        return new ConnectionLimits(config.limits().connections(), config.limits().clientConnections(),
+                config.limits().clientConnectionsExempt().orElse(List.of()).stream()
+                        .filter(s -> !s.isBlank()).map(Cidr::parse).toList());
     }
 
     private ConnectionSettings connectionSettings() {

@@ -22,6 +22,7 @@ import org.postloom.dns.DnsmasqServer;
 import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
+import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
@@ -48,7 +49,7 @@ class RelayEndToEndTest {
                 new SessionSettings("mx.a.test", 1_000_000, 100, 10, false,
                         RelayPolicy.of(List.of("127.0.0.99/32"), List.of("a.test", "b.test", "client.test"))),
                 new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000),
-                100, destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
+                ConnectionLimits.of(100), destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
         mx.start();
         dns = DnsmasqServer.start(60,
                 "--mx-host=a.test,mx.a.test,10",

@@ -166,6 +166,15 @@ public interface PostloomConfig {
         @WithDefault("20000")
         int connections();
 
+        /** Concurrent inbound sessions from one client address (Postfix's smtpd_client_connection_count_limit). */
+        @WithName("client-connections")
+        @WithDefault("1000")
+        int clientConnections();
+
+        /** Networks the per-client limit does not apply to; none unless configured. */
+        @WithName("client-connections-exempt")
+        Optional<List<String>> clientConnectionsExempt();
+
         /**
          * Messages in the queue before new mail is refused with 452 4.3.1: the bound on the
          * working set, so a stuck queue slows senders down instead of growing without end.

@@ -35,6 +35,7 @@ import org.postloom.config.ConfigLoader;
 import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
+import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
@@ -60,7 +61,7 @@ class AdminApiTest {
         mx = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.4", 0), false)),
                 new SessionSettings("mx.test", 1_000_000, 100, 10, false, RelayPolicy.of(List.of("127.0.0.0/8"), List.of())),
                 new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000),
-                100, destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
+                ConnectionLimits.of(100), destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
         mx.start();
         int port = mx.boundAddresses().getFirst().getPort();
         dest = "[127.0.0.4]:" + port;

@@ -33,7 +33,8 @@ public final class SmtpServer implements AutoCloseable {
     private final List<Listener> listeners;
     private final SessionSettings sessionSettings;
     private final ConnectionSettings connectionSettings;
-    private final int maxConnections;
+    private final ConnectionLimits limits;
+    private final ClientCounter perClient = new ClientCounter();
     private final MessageStore store;
     private final TlsUpgrade tls;
     private final Clock clock;
@@ -45,11 +46,11 @@ public final class SmtpServer implements AutoCloseable {
     private final Set<SmtpConnection> connections = ConcurrentHashMap.newKeySet();
 
     public SmtpServer(List<Listener> listeners, SessionSettings sessionSettings, ConnectionSettings connectionSettings,
-                      int maxConnections, MessageStore store, TlsUpgrade tls, Clock clock, SmtpMetrics metrics) {
+                      ConnectionLimits limits, MessageStore store, TlsUpgrade tls, Clock clock, SmtpMetrics metrics) {
         this.listeners = List.copyOf(listeners);
         this.sessionSettings = sessionSettings;
         this.connectionSettings = connectionSettings;
-        this.maxConnections = maxConnections;
+        this.limits = limits;
         this.store = store;
         this.tls = tls;
         this.clock = clock;
@@ -97,10 +98,15 @@ public final class SmtpServer implements AutoCloseable {
             if (draining) {
                 open.incrementAndGet();
                 Thread.ofVirtual().start(() -> refuse(socket, "4.3.2", "Service shutting down", "shutdown"));
-            } else if (open.incrementAndGet() > maxConnections) {
+            } else if (open.incrementAndGet() > limits.total()) {
                 metrics.refused();
                 Thread.ofVirtual().start(() -> refuse(socket, "4.7.0", "Too many connections, try again later",
-                        "connection-limit limit=" + maxConnections));
+                        "connection-limit limit=" + limits.total()));
+            } else if (!limits.isExempt(socket.getInetAddress())
+                    && !perClient.tryAcquire(socket.getInetAddress(), limits.perClient())) {
+                metrics.refused();
+                Thread.ofVirtual().start(() -> refuse(socket, "4.7.0", "Too many connections from your address",
+                        "client-connection-limit limit=" + limits.perClient()));
             } else {
                 metrics.connected();
                 Thread.ofVirtual().name("smtp-" + socket.getInetAddress().getHostAddress() + ":" + socket.getPort())
@@ -135,6 +141,7 @@ public final class SmtpServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection client=" + client + " failed: " + e);
         } finally {
+            if (!limits.isExempt(socket.getInetAddress())) perClient.release(socket.getInetAddress());
             open.decrementAndGet();
             LOG.log(System.Logger.Level.INFO, () -> "disconnect client=" + client);
         }

@@ -3,7 +3,9 @@ package org.postloom.smtp.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.postloom.smtp.Cidr;
 import org.postloom.smtp.TestSettings;
 import org.postloom.spool.SpoolException;
 
@@ -21,12 +23,39 @@ class LimitsLiveTest {
 
     @Test
     void pastTheConnectionLimitANewClientHears421() {
-        try (LiveServer server = new LiveServer(TestSettings.session(), LiveServer.QUICK, 2, TlsUpgrade.NONE, false);
+        try (LiveServer server = new LiveServer(TestSettings.session(), LiveServer.QUICK, ConnectionLimits.of(2), TlsUpgrade.NONE, false);
              SmtpClient one = server.connect(); SmtpClient two = server.connect(); SmtpClient three = server.connect()) {
             assertThat(one.reply()).startsWith("220");
             assertThat(two.reply()).startsWith("220");
             assertThat(three.reply()).startsWith("421 4.7.0");
             assertThat(three.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void oneClientAddressCannotTakeEverySlot() {
+        ConnectionLimits limits = new ConnectionLimits(100, 2, List.of(Cidr.parse("127.0.0.3/32")));
+        try (LiveServer server = new LiveServer(TestSettings.session(), LiveServer.QUICK, limits, TlsUpgrade.NONE, false);
+             SmtpClient one = server.connectFrom("127.0.0.2"); SmtpClient two = server.connectFrom("127.0.0.2");
+             SmtpClient three = server.connectFrom("127.0.0.2"); SmtpClient other = server.connectFrom("127.0.0.1");
+             SmtpClient exempt1 = server.connectFrom("127.0.0.3"); SmtpClient exempt2 = server.connectFrom("127.0.0.3");
+             SmtpClient exempt3 = server.connectFrom("127.0.0.3")) {
+            assertThat(one.reply()).startsWith("220");
+            assertThat(two.reply()).startsWith("220");
+            assertThat(three.reply()).startsWith("421 4.7.0").contains("from your address");
+            assertThat(other.reply()).startsWith("220");
+            assertThat(exempt3.reply()).startsWith("220");
+            one.send("QUIT");
+            one.reply();
+            assertThat(one.closedByServer()).isTrue();
+            // A slot is free again once the session has ended on the server's side too.
+            String greeting = "";
+            for (int i = 0; i < 100 && !greeting.startsWith("220"); i++) {
+                try (SmtpClient again = server.connectFrom("127.0.0.2")) {
+                    greeting = again.reply();
+                }
+            }
+            assertThat(greeting).startsWith("220");
         }
     }
 

@@ -20,13 +20,13 @@ final class LiveServer implements AutoCloseable {
     final SmtpServer server;
 
     LiveServer() {
-        this(TestSettings.session(), QUICK, 100, TlsUpgrade.NONE, false);
+        this(TestSettings.session(), QUICK, ConnectionLimits.of(100), TlsUpgrade.NONE, false);
     }
 
-    LiveServer(SessionSettings session, ConnectionSettings connection, int maxConnections, TlsUpgrade tls,
+    LiveServer(SessionSettings session, ConnectionSettings connection, ConnectionLimits limits, TlsUpgrade tls,
                boolean implicitTls) {
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.1", 0), implicitTls)),
-                session, connection, maxConnections, store, tls, Clock.systemUTC(), SmtpMetrics.none());
+                session, connection, limits, store, tls, Clock.systemUTC(), SmtpMetrics.none());
         try {
             server.start();
         } catch (IOException e) {

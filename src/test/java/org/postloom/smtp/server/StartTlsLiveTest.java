@@ -31,7 +31,7 @@ class StartTlsLiveTest {
         SessionSettings s = TestSettings.session();
         SessionSettings withTls = new SessionSettings(s.hostname(), s.sizeLimit(), s.maxRecipients(), s.maxErrors(),
                 true, s.relay());
-        return new LiveServer(withTls, LiveServer.QUICK, 100, tls, implicitTls);
+        return new LiveServer(withTls, LiveServer.QUICK, ConnectionLimits.of(100), tls, implicitTls);
     }
 
     private static void secure(SmtpClient client) throws Exception {
