@@ -97,7 +97,8 @@ public final class Relay implements AutoCloseable {
                 .publishPercentileHistogram().register(metrics);
         DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
-        spool = Spool.open(config.spool().dir(), SpoolOptions.defaults().withMaxMessages(config.limits().queue()), inbox::offer, (records, nanos) -> {
+        spool = Spool.open(config.spool().dir(), SpoolOptions.defaults()
+                .withMaxMessages(config.limits().queue()).withMinFreeSpace(config.spool().minFreeSpace()), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
         });

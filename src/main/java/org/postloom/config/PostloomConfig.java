@@ -79,6 +79,11 @@ public interface PostloomConfig {
     interface Spool {
         @WithDefault("./data/spool")
         Path dir();
+
+        /** Free bytes the spool's file system must keep; below it new mail gets 452 4.3.1. */
+        @WithName("min-free-space")
+        @WithDefault("268435456")
+        long minFreeSpace();
     }
 
     interface Relay {
