@@ -21,6 +21,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postloom.admin.AdminServer;
 import org.postloom.admin.Health;
+import org.postloom.auth.Authenticator;
+import org.postloom.auth.FailureThrottle;
+import org.postloom.auth.UsersFile;
 import org.postloom.config.HostPort;
 import org.postloom.config.MapKeys;
 import org.postloom.config.PostloomConfig;
@@ -172,9 +175,12 @@ public final class Relay implements AutoCloseable {
     }
 
     private SessionSettings sessionSettings(String hostname) {
+        Authenticator auth = config.auth().usersFile().filter(p -> !p.toString().isBlank())
+                .map(file -> new Authenticator(new UsersFile(file), new FailureThrottle()))
+                .orElse(Authenticator.NONE);
         return new SessionSettings(hostname, config.limits().messageSize(), config.limits().recipients(),
                 config.limits().errors(), true,
-                RelayPolicy.of(config.relay().networks(), config.relay().domains().orElse(List.of())));
+                RelayPolicy.of(config.relay().networks(), config.relay().domains().orElse(List.of())), auth);
     }
 
     private ConnectionLimits connectionLimits() {

@@ -39,6 +39,14 @@ public interface PostloomConfig {
 
     Limits limits();
 
+    Auth auth();
+
+    interface Auth {
+        /** Users and bcrypt hashes for SMTP AUTH (see {@code bin/postloom passwd}); empty = AUTH off. */
+        @WithName("users-file")
+        Optional<Path> usersFile();
+    }
+
     interface Smtp {
         /** Inbound SMTP addresses, {@code host:port}, comma separated. */
         @WithDefault("127.0.0.1:2525")

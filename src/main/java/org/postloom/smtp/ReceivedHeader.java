@@ -26,9 +26,9 @@ final class ReceivedHeader {
         return h.append(";\r\n\t").append(RFC_5322_DATE.format(when)).append("\r\n").toString();
     }
 
-    /** RFC 3848 and RFC 6531 4.3 "with" protocol names. */
-    static String protocol(boolean extended, boolean tls, boolean utf8) {
+    /** RFC 3848 and RFC 6531 4.3 "with" protocol names: ESMTP, ESMTPS, ESMTPA, ESMTPSA, UTF8SMTPSA... */
+    static String protocol(boolean extended, boolean tls, boolean authenticated, boolean utf8) {
         if (!extended) return "SMTP";
-        return (utf8 ? "UTF8SMTP" : "ESMTP") + (tls ? "S" : "");
+        return (utf8 ? "UTF8SMTP" : "ESMTP") + (tls ? "S" : "") + (authenticated ? "A" : "");
     }
 }

@@ -1,5 +1,7 @@
 package org.postloom.smtp;
 
+import org.postloom.auth.Authenticator;
+
 /**
  * The limits and identity one session works with; the same for every session of a listener.
  *
@@ -9,6 +11,7 @@ package org.postloom.smtp;
  * @param maxErrors      errors before the client is cut off with 421 4.7.0
  * @param tlsAvailable   whether STARTTLS can be offered (key material is loaded)
  * @param relay          who may relay where
+ * @param auth           SMTP AUTH (RFC 4954), or {@link Authenticator#NONE}
  */
 public record SessionSettings(
         String hostname,
@@ -16,4 +19,12 @@ public record SessionSettings(
         int maxRecipients,
         int maxErrors,
         boolean tlsAvailable,
-        RelayPolicy relay) {}
+        RelayPolicy relay,
+        Authenticator auth) {
+
+    /** Without AUTH. */
+    public SessionSettings(String hostname, long sizeLimit, int maxRecipients, int maxErrors, boolean tlsAvailable,
+                           RelayPolicy relay) {
+        this(hostname, sizeLimit, maxRecipients, maxErrors, tlsAvailable, relay, Authenticator.NONE);
+    }
+}

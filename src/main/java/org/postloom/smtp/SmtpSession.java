@@ -4,7 +4,9 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Envelope.BodyType;
@@ -26,6 +28,9 @@ public final class SmtpSession {
 
     private record Greeted(String helo, boolean extended) implements Phase {}
 
+    /** AUTH began; the next line is the client's SASL response, not a command (RFC 4954 4). */
+    private record Authenticating(Greeted greeted, String mechanism, String user) implements Phase {}
+
     /** MAIL was accepted; {@code chunked} once a BDAT chunk has been stored. */
     private record Transaction(Greeted greeted, QueueId id, Mailbox sender, BodyType body, boolean smtpUtf8,
                                ZonedDateTime arrival, List<Mailbox> recipients, boolean chunked,
@@ -37,7 +42,9 @@ public final class SmtpSession {
 
     private final SessionSettings settings;
     private final InetAddress clientAddress;
-    private final boolean trusted;
+    private final boolean trustedNetwork;
+    /** The user who authenticated (RFC 4954), or null. Survives RSET and EHLO; not STARTTLS. */
+    private String user;
     private final Clock clock;
     private final MessageStore store;
     private Phase phase = new Connected();
@@ -52,7 +59,7 @@ public final class SmtpSession {
                        MessageStore store) {
         this.settings = settings;
         this.clientAddress = clientAddress;
-        this.trusted = settings.relay().isTrusted(clientAddress);
+        this.trustedNetwork = settings.relay().isTrusted(clientAddress);
         this.tls = tls;
         this.clock = clock;
         this.store = store;
@@ -65,6 +72,7 @@ public final class SmtpSession {
 
     /** One command line, without its CRLF. */
     public Step handle(String line) {
+        if (phase instanceof Authenticating a) return countErrors(saslResponse(a, line));
         int space = line.indexOf(' ');
         String word = space < 0 ? line : line.substring(0, space);
         String argument = space < 0 ? "" : line.substring(space + 1);
@@ -102,6 +110,7 @@ public final class SmtpSession {
     public void tlsStarted(String description) {
         tls = description;
         phase = new Connected();
+        user = null;
     }
 
     public boolean isSecure() {
@@ -151,6 +160,7 @@ public final class SmtpSession {
             case EXPN -> reply(502, "5.5.1", "EXPN not available");
             case HELP -> reply(214, "2.0.0", "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY STARTTLS");
             case STARTTLS -> startTls(argument);
+            case AUTH -> auth(argument);
         };
     }
 
@@ -170,6 +180,8 @@ public final class SmtpSession {
                 "SMTPUTF8",
                 "CHUNKING"));
         if (settings.tlsAvailable() && !isSecure()) lines.add("STARTTLS");
+        // RFC 4954 4 and RFC 8314: passwords travel only inside TLS, so AUTH is offered only there.
+        if (settings.auth().enabled() && isSecure()) lines.add("AUTH PLAIN LOGIN");
         return new Step.Continue(new Reply(250, "", lines));
     }
 
@@ -204,6 +216,10 @@ public final class SmtpSession {
                     else if ("8BITMIME".equalsIgnoreCase(value)) body = BodyType.EIGHT_BIT_MIME;
                     else return reply(501, "5.5.4", "Bad BODY parameter (7BIT or 8BITMIME)");
                 }
+                case "AUTH" -> {
+                    // RFC 4954 5: the submitter's identity as an xtext; accepted and not relayed further.
+                    if (value == null) return reply(501, "5.5.4", "AUTH= needs a value");
+                }
                 case "SMTPUTF8" -> {
                     if (value != null) return reply(501, "5.5.4", "SMTPUTF8 takes no value");
                     smtpUtf8 = true;
@@ -215,6 +231,9 @@ public final class SmtpSession {
         }
         if (path.mailbox().isInternationalized() && !smtpUtf8) {
             return reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
+        }
+        if (user != null && !settings.auth().maySendAs(user, path.mailbox())) {
+            return reply(553, "5.7.1", "Sender <" + path.mailbox() + "> not owned by user " + user);
         }
         if (!store.hasRoom()) return reply(452, "4.3.1", "Insufficient system storage, try again later");
         phase = new Transaction(greeted, store.newQueueId(), path.mailbox(), body, smtpUtf8,
@@ -236,7 +255,7 @@ public final class SmtpSession {
         }
         Mailbox rcpt = path.mailbox();
         if (rcpt.isInternationalized() && !t.smtpUtf8()) return reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
-        if (!trusted) {
+        if (!trustedNetwork && user == null) {
             if (!settings.relay().acceptsDomain(rcpt.domain())) return reply(554, "5.7.1", "<" + rcpt + ">: Relay access denied");
             if (rcpt.localPart().matches(".*[%!@].*")) {
                 return reply(550, "5.7.1", "<" + rcpt + ">: Routing in the local part is not allowed");
@@ -290,12 +309,79 @@ public final class SmtpSession {
         return new Step.StartTls(Reply.of(220, "2.0.0", "Ready to start TLS"));
     }
 
+    private Step auth(String argument) {
+        if (!settings.auth().enabled()) return reply(502, "5.5.1", "AUTH not available");
+        if (!isSecure()) return reply(530, "5.7.0", "Must issue a STARTTLS command first");
+        if (!(phase instanceof Greeted greeted) || !greeted.extended()) {
+            return reply(503, "5.5.1", phase instanceof Transaction ? "AUTH not allowed during a transaction" : "Send EHLO first");
+        }
+        if (user != null) return reply(503, "5.5.1", "Already authenticated");
+        String[] words = argument.strip().split(" +", 2);
+        String mechanism = words[0].toUpperCase(Locale.ROOT);
+        String initial = words.length == 2 ? words[1] : null;
+        switch (mechanism) {
+            case "PLAIN" -> {
+                if (initial != null) return plain(greeted, initial);
+                phase = new Authenticating(greeted, "PLAIN", null);
+                return reply(334, "", "");
+            }
+            case "LOGIN" -> {
+                if (initial != null) return loginUser(greeted, initial);
+                phase = new Authenticating(greeted, "LOGIN", null);
+                return reply(334, "", Sasl.USERNAME_PROMPT);
+            }
+            default -> {
+                return reply(504, "5.5.4", "Unrecognized authentication type");
+            }
+        }
+    }
+
+    private Step saslResponse(Authenticating a, String line) {
+        phase = a.greeted();
+        if (line.equals("*")) return reply(501, "5.0.0", "Authentication cancelled");
+        if (a.mechanism().equals("PLAIN")) return plain(a.greeted(), line);
+        return a.user() == null ? loginUser(a.greeted(), line) : verify(a.user(), line);
+    }
+
+    private Step plain(Greeted greeted, String response) {
+        return Sasl.plain(response)
+                .map(c -> c.authorizationId().isEmpty() || c.authorizationId().equals(c.user())
+                        ? verify(c.user(), c.passwordBase64())
+                        : reply(535, "5.7.8", "Authentication credentials invalid"))
+                .orElseGet(() -> reply(501, "5.5.2", "Cannot decode response"));
+    }
+
+    private Step loginUser(Greeted greeted, String response) {
+        return Sasl.decode(response)
+                .map(name -> {
+                    phase = new Authenticating(greeted, "LOGIN", name);
+                    return reply(334, "", Sasl.PASSWORD_PROMPT);
+                })
+                .orElseGet(() -> reply(501, "5.5.2", "Cannot decode response"));
+    }
+
+    /** @param passwordBase64 the password as the client sent it, still in base64 */
+    private Step verify(String name, String passwordBase64) {
+        char[] password = Sasl.decodeChars(passwordBase64).orElse(null);
+        if (password == null) return reply(501, "5.5.2", "Cannot decode response");
+        try {
+            var verdict = settings.auth().check(clientAddress, name, password);
+            if (verdict.user().isPresent()) {
+                user = verdict.user().get();
+                return reply(235, "2.7.0", "Authentication successful");
+            }
+            return new Step.Pause(verdict.delay(), Reply.of(535, "5.7.8", "Authentication credentials invalid"));
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
     /** The Received header that goes in front of the body (RFC 5321 4.4). */
     public String receivedHeader(Envelope envelope) {
         Transaction t = (Transaction) phase;
         String single = envelope.recipients().size() == 1 ? envelope.recipients().getFirst().toString() : null;
         return ReceivedHeader.format(t.greeted().helo(), clientAddress.getHostAddress(), settings.hostname(),
-                ReceivedHeader.protocol(t.greeted().extended(), isSecure(), t.smtpUtf8()),
+                ReceivedHeader.protocol(t.greeted().extended(), isSecure(), user != null, t.smtpUtf8()),
                 t.id().value(), tls, single, t.arrival());
     }
 
@@ -313,6 +399,7 @@ public final class SmtpSession {
         Reply reply = switch (step) {
             case Step.Continue c -> c.reply();
             case Step.DiscardChunk d -> d.reply();
+            case Step.Pause pause -> pause.reply();
             default -> null;
         };
         if (reply != null && reply.isPermanent() && ++errors >= settings.maxErrors()) {

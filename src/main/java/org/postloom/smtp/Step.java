@@ -1,5 +1,6 @@
 package org.postloom.smtp;
 
+import java.time.Duration;
 import org.postloom.mail.Envelope;
 
 /**
@@ -10,6 +11,12 @@ public sealed interface Step {
 
     /** Send the reply and read the next command. */
     record Continue(Reply reply) implements Step {}
+
+    /**
+     * Wait, then send the reply: a refused password is answered slowly, more so each time, to
+     * make guessing expensive (RFC 4954 14). The wait costs only this session's virtual thread.
+     */
+    record Pause(Duration delay, Reply reply) implements Step {}
 
     /** Send the reply and close the connection. */
     record Close(Reply reply) implements Step {}

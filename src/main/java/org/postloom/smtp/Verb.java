@@ -20,7 +20,8 @@ public enum Verb {
     VRFY(true),
     EXPN(true),
     HELP(true),
-    STARTTLS(true);
+    STARTTLS(true),
+    AUTH(true);
 
     /**
      * RFC 2920 3.1: the verbs that end a pipelined group; the client waits for their replies

@@ -64,6 +64,7 @@ public final class InMemoryConversation {
     private void apply(Step step) {
         switch (step) {
             case Step.Continue c -> add(c.reply());
+            case Step.Pause pause -> add(pause.reply());
             case Step.Close c -> {
                 add(c.reply());
                 closed = true;

@@ -148,6 +148,17 @@ final class SmtpConnection {
                 output.flush();
                 yield false;
             }
+            case Step.Pause pause -> {
+                output.flush();
+                try {
+                    Thread.sleep(pause.delay());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    yield false;
+                }
+                write(pause.reply());
+                yield true;
+            }
             case Step.StartTls s -> startTls(s.reply());
             case Step.ReadData d -> receiveData(d);
             case Step.ReadChunk c -> receiveChunk(c);
