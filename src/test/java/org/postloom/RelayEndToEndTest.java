@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +29,8 @@ import org.postloom.smtp.server.ConnectionSettings;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
+import org.postloom.tls.KeyMaterial;
+import org.postloom.tls.ServerTls;
 
 /**
  * The whole relay in one piece: a client hands it mail, it finds the MX in a real DNS server
@@ -39,24 +43,42 @@ class RelayEndToEndTest {
     static Path spool;
     static DnsmasqServer dns;
     static MemoryStore destination = new MemoryStore();
+    static MemoryStore preferred = new MemoryStore();
+    static SimpleMeterRegistry mxMetrics = new SimpleMeterRegistry();
     static SmtpServer mx;
+    static SmtpServer preferredMx;
     static Relay relay;
 
     @BeforeAll
     static void start() throws Exception {
-        // The remote MTA at 127.0.0.3: takes mail for a.test, b.test and client.test only.
+        // The remote MTA at 127.0.0.3, with STARTTLS: takes mail for a few domains only.
+        SessionSettings remote = new SessionSettings("mx.a.test", 1_000_000, 100, 10, true,
+                RelayPolicy.of(List.of("127.0.0.99/32"),
+                        List.of("a.test", "b.test", "client.test", "fallover.test", "pref.test", "many.test")));
+        ConnectionSettings patient = new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000);
+        TlsUpgrade tls = TlsUpgrade.with(ServerTls.of(KeyMaterial.loadOrCreate(Optional.empty(), Optional.empty(),
+                spool.resolve("mx-keys"), "mx.a.test")));
         mx = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.3", 0), false)),
-                new SessionSettings("mx.a.test", 1_000_000, 100, 10, false,
-                        RelayPolicy.of(List.of("127.0.0.99/32"), List.of("a.test", "b.test", "client.test"))),
-                new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000),
-                ConnectionLimits.of(100), destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
+                remote, patient, ConnectionLimits.of(100), destination, tls, Clock.systemUTC(), new SmtpMetrics(mxMetrics));
         mx.start();
+        int port = mx.boundAddresses().getFirst().getPort();
+        // A second MTA on the same port of another host, the preferred MX of pref.test.
+        preferredMx = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.6", port), false)),
+                remote, patient, ConnectionLimits.of(100), preferred, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
+        preferredMx.start();
         dns = DnsmasqServer.start(60,
                 "--mx-host=a.test,mx.a.test,10",
                 "--host-record=mx.a.test,127.0.0.3",
                 "--mx-host=client.test,mx.a.test,10",
                 "--mx-host=other.test,mx.a.test,10",
                 "--dns-rr=null.test,15,000000",
+                "--mx-host=pref.test,mx6.pref.test,10",
+                "--mx-host=pref.test,mx.a.test,20",
+                "--host-record=mx6.pref.test,127.0.0.6",
+                "--mx-host=fallover.test,dead.fallover.test,10",
+                "--mx-host=fallover.test,mx.a.test,20",
+                "--host-record=dead.fallover.test,127.0.0.5",
+                "--mx-host=many.test,mx.a.test,10",
                 "--mx-host=loop.test,relay.test,10",
                 "--mx-host=loop.test,mx.a.test,20",
                 "--host-record=relay.test,127.0.0.1");
@@ -75,6 +97,7 @@ class RelayEndToEndTest {
     static void stop() throws IOException {
         if (relay != null) relay.close();
         if (mx != null) mx.close();
+        if (preferredMx != null) preferredMx.close();
         if (dns != null) dns.close();
     }
 
@@ -84,6 +107,70 @@ class RelayEndToEndTest {
         MemoryStore.Stored got = await(s -> s.text().contains("Subject: via MX"));
         assertThat(got.envelope().recipients()).extracting(Object::toString).containsExactly("one@a.test", "two@a.test");
         assertThat(got.text()).contains("by relay.test (Postloom)").contains("\r\n.leading dot\r\nbody\r\n");
+    }
+
+    @Test
+    void deliveryUsesStartTlsWhenTheMxOffersIt() throws Exception {
+        send("sender@client.test", List.of("tls@a.test"), "Subject: over tls\r\n\r\nhi\r\n");
+        String received = await(s -> s.text().contains("Subject: over tls")).text();
+        assertThat(received).containsPattern("by mx.a.test \\(Postloom\\) with ESMTPS id \\w+\\r\n\t\\(version=TLSv1\\.3");
+    }
+
+    @Test
+    void theMostPreferredMxGetsTheMail() throws Exception {
+        send("sender@client.test", List.of("p@pref.test"), "Subject: preferred\r\n\r\nhi\r\n");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (preferred.committed().stream().noneMatch(s -> s.text().contains("Subject: preferred")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(preferred.committed()).anyMatch(s -> s.text().contains("Subject: preferred"));
+        assertThat(destination.committed()).noneMatch(s -> s.text().contains("Subject: preferred"));
+    }
+
+    @Test
+    void whenTheFirstMxRefusesTheNextOneIsTried() throws Exception {
+        send("sender@client.test", List.of("f@fallover.test"), "Subject: fall over\r\n\r\nhi\r\n");
+        assertThat(await(s -> s.text().contains("Subject: fall over")).envelope().recipients())
+                .extracting(Object::toString).containsExactly("f@fallover.test");
+    }
+
+    /** Connection reuse: a burst of messages to one destination shares a few connections. */
+    @Test
+    void manyMessagesTravelOverFarFewerConnections() throws Exception {
+        double before = mxMetrics.counter("postloom.smtp.connections").count();
+        int n = 60;
+        try (Socket s = new Socket()) {
+            s.connect(relay.smtpAddresses().getFirst(), 5000);
+            s.setSoTimeout(10_000);
+            readUntil(s, "220 ");
+            StringBuilder burst = new StringBuilder("EHLO client.test\r\n");
+            for (int i = 0; i < n; i++) {
+                String content = String.format("Subject: burst %04d\r\n", i);
+                burst.append("MAIL FROM:<burst@client.test>\r\nRCPT TO:<r").append(i).append("@many.test>\r\nBDAT ")
+                        .append(content.length()).append(" LAST\r\n").append(content);
+            }
+            s.getOutputStream().write(burst.append("QUIT\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntil(s, "221 ").split("queued as", -1)).hasSize(n + 1);
+        }
+        for (int i = 0; i < n; i++) {
+            String subject = String.format("Subject: burst %04d", i);
+            await(st -> st.text().contains(subject));
+        }
+        double connections = mxMetrics.counter("postloom.smtp.connections").count() - before;
+        assertThat(connections).as("connections for %d messages", n).isLessThanOrEqualTo(n / 4.0);
+    }
+
+    /** A real client in, the MX found in DNS, the message out: the whole path with swaks. */
+    @Test
+    void swaksMailArrivesAtTheDomainsMx() throws Exception {
+        InetSocketAddress smtp = relay.smtpAddresses().getFirst();
+        Process swaks = new ProcessBuilder("swaks", "--server", smtp.getHostString() + ":" + smtp.getPort(),
+                "--from", "sender@client.test", "--to", "swaks@a.test", "--header", "Subject: from swaks", "--tls")
+                .redirectErrorStream(true).start();
+        String output = new String(swaks.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(swaks.waitFor()).as(output).isZero();
+        assertThat(await(s -> s.text().contains("Subject: from swaks")).envelope().recipients())
+                .extracting(Object::toString).containsExactly("swaks@a.test");
     }
 
     @Test

@@ -41,8 +41,8 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     private record Scheduled(Instant due, NextHop hop, WorkItem item) {}
 
-    /** A courier's report: what to retry, whether the site itself failed, and the last error seen. */
-    private record Attempted(NextHop hop, List<OutcomeRecorder.Retry> retries, boolean siteFailed, String lastError) {}
+    /** How long an open connection waits for more mail for its destination before it hangs up. */
+    private static final Duration IDLE_CONNECTION = Duration.ofSeconds(2);
 
     private final Inbox inbox;
     private final Router router;
@@ -50,7 +50,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final OutcomeRecorder recorder;
     private final DeliverySettings settings;
     private final Clock clock;
-    private final Queue<Attempted> attempts = new ConcurrentLinkedQueue<>();
+    private final Queue<Courier.Report> attempts = new ConcurrentLinkedQueue<>();
     /** Questions and orders from the admin plane, run on the scheduler thread (see {@link QueueControl}). */
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -88,6 +88,18 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     private void loop() {
+        try {
+            schedule();
+        } finally {
+            // Stopping: connections waiting for work hang up; their couriers end.
+            destinations.values().forEach(d -> d.idleSince(Instant.MAX).forEach(c -> c.next().complete(List.of())));
+            for (Courier.Report r; (r = attempts.poll()) != null; ) {
+                if (r.next() != null) r.next().complete(List.of());
+            }
+        }
+    }
+
+    private void schedule() {
         while (running) {
             try {
                 Instant now = clock.instant();
@@ -95,6 +107,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                 takeAttempts(now);
                 runCommands();
                 promoteDue(now);
+                hangUpIdle(now);
                 dispatch(now);
                 park(now);
             } catch (RuntimeException e) {
@@ -127,18 +140,37 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     private void takeAttempts(Instant now) {
-        Attempted attempt;
-        while ((attempt = attempts.poll()) != null) {
-            active--;
-            Destination destination = destinations.get(attempt.hop());
-            destination.finished(attempt.siteFailed(), now, settings.retry());
-            if (attempt.siteFailed()) {
-                LOG.log(System.Logger.Level.WARNING, "destination-backoff dest=" + attempt.hop()
+        Courier.Report report;
+        while ((report = attempts.poll()) != null) {
+            Destination destination = destinations.get(report.hop());
+            destination.attempted(report.siteFailed(), now, settings.retry());
+            if (report.siteFailed()) {
+                LOG.log(System.Logger.Level.WARNING, "destination-backoff dest=" + report.hop()
                         + " until=" + destination.backoffUntil());
             }
-            if (attempt.lastError() != null) lastErrors.put(attempt.hop().toString(), attempt.lastError());
-            for (OutcomeRecorder.Retry r : attempt.retries()) deferred.add(new Scheduled(r.due(), attempt.hop(), r.item()));
-            if (destination.idle()) destinations.remove(attempt.hop(), destination);
+            if (report.lastError() != null) lastErrors.put(report.hop().toString(), report.lastError());
+            for (OutcomeRecorder.Retry r : report.retries()) deferred.add(new Scheduled(r.due(), report.hop(), r.item()));
+            if (report.next() == null) {
+                release(destination);
+            } else {
+                destination.parkCourier(report.next(), report.budget(), now);
+            }
+        }
+    }
+
+    private void release(Destination destination) {
+        active--;
+        destination.released();
+        if (destination.forgettable()) destinations.remove(destination.hop, destination);
+    }
+
+    /** Open connections that found no more work within {@link #IDLE_CONNECTION} say goodbye. */
+    private void hangUpIdle(Instant now) {
+        for (Destination d : List.copyOf(destinations.values())) {
+            for (Destination.IdleCourier c : d.idleSince(now.minus(IDLE_CONNECTION))) {
+                c.next().complete(List.of());
+                release(d);
+            }
         }
     }
 
@@ -157,17 +189,36 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     private void dispatch(Instant now) {
         var it = withReadyWork.values().iterator();
-        while (it.hasNext() && active < settings.maxConnections()) {
+        while (it.hasNext()) {
             Destination d = it.next();
             boolean held = suspended.contains(d.hop.toString());
+            // An open connection waiting for this destination goes first: no new handshake.
+            while (!held && d.hasReadyWork() && d.hasIdleCourier() && !now.isBefore(d.backoffUntil())) {
+                Destination.IdleCourier c = d.unparkCourier();
+                c.next().complete(d.take(c.budget()));
+            }
             while (!held && active < settings.maxConnections() && d.canStart(now, settings.connectionsFor(d.hop.toString()))) {
-                List<WorkItem> batch = d.take(settings.messagesPerConnection());
+                List<WorkItem> batch = d.takeForNewConnection(settings.messagesPerConnection());
                 active++;
                 couriers.incrementAndGet();
-                Thread.ofVirtual().name("courier-" + d.hop).start(() -> courier(d.hop, batch));
+                Courier courier = new Courier(d.hop, batch, transport, recorder, this::report,
+                        settings.messagesPerConnection(), now.plus(settings.retry().minBackoff()));
+                Thread.ofVirtual().name("courier-" + d.hop).start(() -> {
+                    try {
+                        courier.run();
+                    } finally {
+                        couriers.decrementAndGet();
+                    }
+                });
             }
             if (!d.hasReadyWork()) it.remove();
         }
+    }
+
+    /** Called on a courier's thread: hand the report to the scheduler thread. */
+    private void report(Courier.Report report) {
+        attempts.offer(report);
+        LockSupport.unpark(thread);
     }
 
     private void runCommands() {
@@ -247,38 +298,16 @@ public final class DeliveryScheduler implements AutoCloseable {
         return removed;
     }
 
-    /** On a courier's virtual thread: one connection's worth of work, then a report. */
-    private void courier(NextHop hop, List<WorkItem> batch) {
-        List<OutcomeRecorder.Retry> retries = new ArrayList<>();
-        boolean siteFailed = false;
-        String lastError = null;
-        try {
-            List<List<Outcome>> outcomes = transport.deliver(hop, batch);
-            siteFailed = outcomes.stream().flatMap(List::stream)
-                    .allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
-            lastError = outcomes.stream().flatMap(List::stream).filter(o -> !(o instanceof Outcome.Delivered))
-                    .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
-            for (int i = 0; i < outcomes.size(); i++) {
-                OutcomeRecorder.Retry retry = recorder.record(hop, batch.get(i), outcomes.get(i));
-                if (retry != null) retries.add(retry);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "courier failed dest=" + hop, e);
-            Instant later = clock.instant().plus(settings.retry().minBackoff());
-            batch.forEach(item -> retries.add(new OutcomeRecorder.Retry(item, later)));
-        } finally {
-            attempts.offer(new Attempted(hop, retries, siteFailed, lastError));
-            couriers.decrementAndGet();
-            LockSupport.unpark(thread);
-        }
-    }
-
     private void park(Instant now) {
         if (!inbox.isEmpty() || !attempts.isEmpty() || !commands.isEmpty()) return;
         Instant next = now.plus(MAX_PARK);
         if (!deferred.isEmpty() && deferred.peek().due().isBefore(next)) next = deferred.peek().due();
         for (Destination d : withReadyWork.values()) {
             if (d.backoffUntil().isAfter(now) && d.backoffUntil().isBefore(next)) next = d.backoffUntil();
+        }
+        for (Destination d : destinations.values()) {
+            Instant oldest = d.oldestIdle();
+            if (oldest != null && oldest.plus(IDLE_CONNECTION).isBefore(next)) next = oldest.plus(IDLE_CONNECTION);
         }
         long nanos = Duration.between(now, next).toNanos();
         if (nanos > 0) LockSupport.parkNanos(this, nanos);

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -16,6 +17,10 @@ final class Destination {
 
     final NextHop hop;
     private final ArrayDeque<WorkItem> ready = new ArrayDeque<>();
+    private final ArrayDeque<IdleCourier> idle = new ArrayDeque<>();
+
+    /** An open connection waiting for work; completing {@code next} wakes it. */
+    record IdleCourier(CompletableFuture<List<WorkItem>> next, int budget, Instant since) {}
     private int active;
     private int siteFailures;
     private Instant backoffUntil = Instant.MIN;
@@ -49,15 +54,50 @@ final class Destination {
         return active < (siteFailures > 0 ? 1 : limit);
     }
 
+    /** Work for a new connection, which counts as active until {@link #released()}. */
+    List<WorkItem> takeForNewConnection(int max) {
+        active++;
+        return take(max);
+    }
+
+    /** Work for a connection that is already open and waiting. */
     List<WorkItem> take(int max) {
         List<WorkItem> batch = new ArrayList<>(Math.min(max, ready.size()));
         while (batch.size() < max && !ready.isEmpty()) batch.add(ready.poll());
-        active++;
         return batch;
     }
 
-    void finished(boolean siteFailed, Instant now, RetryPolicy retry) {
+    /** A connection closed. */
+    void released() {
         active--;
+    }
+
+    /** A courier waits, connection open, for more work (at most {@code budget} items). */
+    void parkCourier(CompletableFuture<List<WorkItem>> next, int budget, Instant now) {
+        idle.add(new IdleCourier(next, budget, now));
+    }
+
+    boolean hasIdleCourier() {
+        return !idle.isEmpty();
+    }
+
+    IdleCourier unparkCourier() {
+        return idle.poll();
+    }
+
+    /** Couriers that waited since before {@code limit}: they hang up. */
+    List<IdleCourier> idleSince(Instant limit) {
+        List<IdleCourier> expired = new ArrayList<>();
+        while (!idle.isEmpty() && idle.peek().since().isBefore(limit)) expired.add(idle.poll());
+        return expired;
+    }
+
+    Instant oldestIdle() {
+        return idle.isEmpty() ? null : idle.peek().since();
+    }
+
+    /** Records how an attempt went: a failed site is backed off, a working one clears it. */
+    void attempted(boolean siteFailed, Instant now, RetryPolicy retry) {
         if (!siteFailed) {
             siteFailures = 0;
             return;
@@ -88,7 +128,7 @@ final class Destination {
     }
 
     /** Nothing to remember: no work, no connection, and no failing site whose back-off must hold. */
-    boolean idle() {
-        return ready.isEmpty() && active == 0 && siteFailures == 0;
+    boolean forgettable() {
+        return ready.isEmpty() && active == 0 && idle.isEmpty() && siteFailures == 0;
     }
 }

@@ -44,7 +44,7 @@ final class OutcomeRecorder {
     }
 
     /** Records the outcomes of one item; returns what must be tried again, if anything. */
-    Retry record(NextHop hop, WorkItem item, List<Outcome> outcomes) {
+    Retry record(NextHop hop, String via, WorkItem item, List<Outcome> outcomes) {
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
@@ -81,7 +81,9 @@ final class OutcomeRecorder {
                 }
             };
             metrics.recipient(event, Duration.between(arrival, now));
-            LOG.log(System.Logger.Level.INFO, event + " id=" + message.queueId() + " to=<" + rcpt + "> via=" + hop
+            Duration delay = Duration.between(arrival, now);
+            LOG.log(System.Logger.Level.INFO, event + " id=" + message.queueId() + " to=<" + rcpt + "> via=" + via
+                    + " delay=" + delay.toMillis() / 1000.0 + "s status=" + Bouncer.statusOf(reply, outcome instanceof Outcome.Failed)
                     + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
         }
         try {

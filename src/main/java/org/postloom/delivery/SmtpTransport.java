@@ -60,23 +60,40 @@ public final class SmtpTransport implements Transport {
     }
 
     @Override
-    public List<List<Outcome>> deliver(NextHop hop, List<WorkItem> items) {
-        Routing routing = candidates(hop);
-        if (routing.verdict() != null) return allAlike(items, routing.verdict());
-        if (routing.candidates().isEmpty()) {
-            return allAlike(items, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
+    public Session open(NextHop hop) {
+        return new SmtpSession(hop);
+    }
+
+    /** One connection's worth of delivery; the MX lookup is done once, when first needed. */
+    private final class SmtpSession implements Session {
+
+        private final NextHop hop;
+        private Routing routing;
+        private OutboundConnection connection;
+        private String host;
+
+        SmtpSession(NextHop hop) {
+            this.hop = hop;
         }
-        List<List<Outcome>> results = new ArrayList<>(items.size());
-        OutboundConnection connection = null;
-        Outcome lastSiteFailure = null;
-        try {
+
+        @Override
+        public List<List<Outcome>> deliver(List<WorkItem> items) {
+            if (routing == null) routing = candidates(hop);
+            if (routing.verdict() != null) return allAlike(items, routing.verdict());
+            if (routing.candidates().isEmpty()) {
+                return allAlike(items, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
+            }
+            List<List<Outcome>> results = new ArrayList<>(items.size());
+            Outcome lastSiteFailure = null;
             for (WorkItem item : items) {
                 if (stopping) break;
                 if (connection == null || !connection.isReusable()) {
                     if (connection != null) connection.close();
                     connection = null;
                     try {
-                        connection = connect(routing.candidates(), settings.apply(hop));
+                        Connected c = connect(routing.candidates(), settings.apply(hop));
+                        connection = c.connection();
+                        host = c.host();
                     } catch (SiteFailure e) {
                         lastSiteFailure = e.outcome();
                     }
@@ -89,10 +106,27 @@ public final class SmtpTransport implements Transport {
                 MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
                 results.add(connection.send(item.message().envelope(), item.recipients(), body));
             }
-        } finally {
-            if (connection != null) connection.quit();
+            return results;
         }
-        return results;
+
+        @Override
+        public boolean isReusable() {
+            return connection != null && connection.isReusable() && !stopping;
+        }
+
+        @Override
+        public String via() {
+            if (connection == null) return hop.toString();
+            String tls = connection.tlsDescription();
+            return hop + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
+                    + "]:" + connection.address().getPort() + " tls=" + (tls.isEmpty() ? "none" : tls.replace(' ', '/'));
+        }
+
+        @Override
+        public void close() {
+            if (connection != null) connection.quit();
+            connection = null;
+        }
     }
 
     @Override
@@ -100,12 +134,14 @@ public final class SmtpTransport implements Transport {
         stopping = true;
     }
 
+    private record Connected(String host, OutboundConnection connection) {}
+
     /** Tries each candidate in order; throws the last site failure if none takes mail. */
-    private static OutboundConnection connect(List<Candidate> candidates, ClientSettings settings) throws SiteFailure {
+    private static Connected connect(List<Candidate> candidates, ClientSettings settings) throws SiteFailure {
         SiteFailure last = null;
         for (Candidate c : candidates) {
             try {
-                return OutboundConnection.open(c.address(), c.name(), settings);
+                return new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings));
             } catch (SiteFailure e) {
                 LOG.log(System.Logger.Level.INFO, "connect-failed host=" + c.name() + " address=" + c.address()
                         + " reply=\"" + e.getMessage() + "\"");

@@ -1,0 +1,86 @@
+package org.postloom.delivery;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,
+ * report to the scheduler, and, while the connection is fit, wait for the scheduler to hand it
+ * more work for the same destination (connection reuse), until it gets none.
+ */
+final class Courier implements Runnable {
+
+    private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
+
+    /**
+     * What a courier tells the scheduler after each batch.
+     *
+     * @param next      completed by the scheduler with more work, or an empty list to hang up;
+     *                  null when the courier hangs up anyway (connection unfit, budget spent)
+     * @param budget    how many more items this connection may carry
+     */
+    record Report(NextHop hop, List<OutcomeRecorder.Retry> retries, boolean siteFailed, String lastError,
+                  CompletableFuture<List<WorkItem>> next, int budget) {}
+
+    private final NextHop hop;
+    private final Transport transport;
+    private final OutcomeRecorder recorder;
+    private final Consumer<Report> scheduler;
+    private final int messagesPerConnection;
+    private final Instant retryOnCrash;
+    private List<WorkItem> batch;
+
+    Courier(NextHop hop, List<WorkItem> first, Transport transport, OutcomeRecorder recorder,
+            Consumer<Report> scheduler, int messagesPerConnection, Instant retryOnCrash) {
+        this.hop = hop;
+        this.batch = first;
+        this.transport = transport;
+        this.recorder = recorder;
+        this.scheduler = scheduler;
+        this.messagesPerConnection = messagesPerConnection;
+        this.retryOnCrash = retryOnCrash;
+    }
+
+    @Override
+    public void run() {
+        int carried = 0;
+        try (Transport.Session session = transport.open(hop)) {
+            while (!batch.isEmpty()) {
+                Report report = carry(session, carried);
+                carried += batch.size();
+                scheduler.accept(report);
+                batch = report.next() == null ? List.of() : report.next().join();
+            }
+        }
+    }
+
+    private Report carry(Transport.Session session, int carriedBefore) {
+        List<OutcomeRecorder.Retry> retries = new ArrayList<>();
+        boolean siteFailed = false;
+        String lastError = null;
+        try {
+            List<List<Outcome>> outcomes = session.deliver(batch);
+            siteFailed = !outcomes.isEmpty() && outcomes.stream().flatMap(List::stream)
+                    .allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
+            lastError = outcomes.stream().flatMap(List::stream).filter(o -> !(o instanceof Outcome.Delivered))
+                    .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
+            String via = session.via();
+            for (int i = 0; i < outcomes.size(); i++) {
+                OutcomeRecorder.Retry retry = recorder.record(hop, via, batch.get(i), outcomes.get(i));
+                if (retry != null) retries.add(retry);
+            }
+        } catch (RuntimeException e) {
+            // A bug must not lose mail: what was not recorded is simply tried again later.
+            LOG.log(System.Logger.Level.ERROR, "courier failed dest=" + hop, e);
+            batch.forEach(item -> retries.add(new OutcomeRecorder.Retry(item, retryOnCrash)));
+            return new Report(hop, retries, false, e.toString(), null, 0);
+        }
+        int budget = messagesPerConnection - carriedBefore - batch.size();
+        boolean again = !siteFailed && budget > 0 && session.isReusable();
+        return new Report(hop, retries, siteFailed, lastError, again ? new CompletableFuture<>() : null, budget);
+    }
+
+}
