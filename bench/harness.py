@@ -216,6 +216,19 @@ def wait_smtp(ip, port, timeout=60.0, proc=None):
     raise RuntimeError(f"{ip}:{port} did not greet within {timeout}s ({last})")
 
 
+def foreign_busy(seconds=0.5):
+    """Share of all CPUs busy over a short window, taken between cells when the bench itself is idle
+    (only dnsmasq runs): anything well above zero is someone else's work."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)
+    i0, t0 = snap()
+    time.sleep(seconds)
+    i1, t1 = snap()
+    return 1 - (i1 - i0) / max(1, t1 - t0)
+
+
 def port_free(ip, port):
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -631,6 +644,7 @@ def run_one(env, mta, sc, peaks):
     if sc.get("generator") != "idle":
         sink, counter, sink_kind = start_sink(env, tag, sc.get("defer", 0))
     try:
+        load_before = foreign_busy()
         meter = mta.start(tag, sc)
         gen = sc.get("generator", "blast")
         baseline = 0
@@ -666,7 +680,7 @@ def run_one(env, mta, sc, peaks):
                "latency_ms": res.get("latency_ms"),
                "cpu_s": cpu1 - cpu0, "cpu_s_per_1000": (cpu1 - cpu0) / want * 1000 if want else None,
                "peak_rss": meter.peak_rss, "vm_hwm": meter.hwm() if not meter.tree else None,
-               "peak_pss": meter.peak_pss or None, "rate_limit": sc.get("rate")}
+               "peak_pss": meter.peak_pss or None, "rate_limit": sc.get("rate"), "busy_before": load_before}
         if not done:
             out["problem"] = f"sink saw {seen} of {want} accepted messages within {timeout}s after the load ended"
         errors = res.get("tempfail", 0) + res.get("permfail", 0) + res.get("io_errors", 0) + res.get("connect_errors", 0)
@@ -765,6 +779,12 @@ def main():
                 if r.get("accepted_per_s"):
                     peaks[(mta.name, sc["name"])] = r["accepted_per_s"]
                 log("  " + report.one_line(r))
+        busy = [r for r in results if (r.get("busy_before") or 0) > 0.15]
+        if busy:
+            notes.append(f"WARNING: other work used the CPUs while the bench was idle before {len(busy)} of "
+                         f"{len(results)} cells (up to {100 * max(r['busy_before'] for r in busy):.0f}% of all CPUs): "
+                         "absolute figures are unreliable; compare within a run only, and rerun on a quiet machine.")
+            log(notes[-1])
         if any(s.get("idle") for s in scs):
             notes.append("idle sessions: Postloom only. Postfix runs one smtpd process per session "
                          "(default_process_limit 100); 10,000 processes is not a configuration anyone runs.")

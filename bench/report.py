@@ -68,6 +68,8 @@ def markdown(doc):
                 continue
             lat = r.get("latency_ms") or {}
             note = []
+            if (r.get("busy_before") or 0) > 0.15:
+                note.append(f"machine {100 * r['busy_before']:.0f}% busy before")
             if r.get("rate_limit"):
                 note.append(f"paced at {r['rate_limit']:,}/s")
             if r.get("problem"):
