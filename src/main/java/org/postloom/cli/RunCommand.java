@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.postloom.Relay;
+import org.postloom.bench.BenchCommand;
 import org.postloom.config.ConfigLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 /** Runs the relay in the foreground until SIGTERM or SIGINT. */
 @Command(name = "postloom", mixinStandardHelpOptions = true,
         description = "Postloom SMTP relay. With no subcommand it runs the relay in the foreground.",
-        subcommands = {RunCommand.Run.class, QueueCommand.class, PasswdCommand.class})
+        subcommands = {RunCommand.Run.class, QueueCommand.class, PasswdCommand.class, BenchCommand.class})
 final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "properties or YAML file (else $POSTLOOM_CONFIG)")

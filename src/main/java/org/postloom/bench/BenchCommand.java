@@ -1,0 +1,13 @@
+package org.postloom.bench;
+
+import picocli.CommandLine.Command;
+
+/**
+ * {@code bin/postloom bench}: the tools that {@code bench/run} drives. {@code blast} is the load
+ * generator, {@code sink} a counting destination that can defer a share of transactions.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark tools: a load generator (blast) and a counting SMTP sink (sink).",
+        subcommands = {BlastCommand.class, SinkCommand.class})
+public final class BenchCommand {
+}
