@@ -337,6 +337,8 @@ class Postloom:
             "POSTLOOM_DNS_SERVERS": f"{DNS_IP}:{DNS_PORT}",
             "POSTLOOM_DELIVERY_PORT": str(SINK_PORT),
             "POSTLOOM_HOSTNAME": "postloom.bench.test",
+            # The generator is one client address: lift the per-address cap (default 1,000) for it.
+            "POSTLOOM_LIMITS_CLIENT_CONNECTIONS": "20000",
         })
         if scenario.get("defer"):
             e["POSTLOOM_DELIVERY_MIN_BACKOFF"] = "PT1S"
