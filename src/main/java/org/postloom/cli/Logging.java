@@ -1,5 +1,6 @@
 package org.postloom.cli;
 
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -20,10 +21,12 @@ final class Logging {
 
     static void configure() {
         if (System.getProperty("java.util.logging.config.file") != null) return;
-        System.setProperty("java.util.logging.SimpleFormatter.format",
-                "%1$tFT%1$tT.%1$tLZ %4$s %3$s %5$s%6$s%n");
-        System.setProperty("user.timezone", "UTC");
-        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("UTC"));
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) root.removeHandler(h);
+        Handler handler = new WriteBehindHandler();
+        handler.setFormatter(new EventFormatter());
+        root.addHandler(handler);
+        root.setLevel(Level.INFO);
         // BCJSSE logs every alert (scanners, bad clients) at INFO with a stack trace.
         BC_JSSE.setLevel(Level.WARNING);
         BC_TLS.setLevel(Level.WARNING);

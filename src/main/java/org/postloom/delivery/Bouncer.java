@@ -53,7 +53,7 @@ public final class Bouncer {
     public void bounce(SpooledMessage original, List<Failure> failures) throws SpoolException {
         Envelope env = original.envelope();
         if (env.sender().isNull()) {
-            LOG.log(System.Logger.Level.INFO, "bounce-dropped id=" + env.queueId() + " reason=null-sender");
+            LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=null-sender");
             return;
         }
         Envelope bounce = new Envelope(store.newQueueId(), Mailbox.NULL, List.of(env.sender()), Envelope.BodyType.EIGHT_BIT_MIME,
@@ -66,7 +66,7 @@ public final class Bouncer {
         } catch (IOException e) {
             throw new SpoolException(SpoolException.Kind.FAILED, "cannot write bounce: " + e.getMessage(), e);
         }
-        LOG.log(System.Logger.Level.INFO, "bounced id=" + env.queueId() + " to=<" + env.sender() + "> nrcpt=" + failures.size()
+        LOG.log(System.Logger.Level.INFO, "dsn-sent id=" + env.queueId() + " to=<" + env.sender() + "> nrcpt=" + failures.size()
                 + " dsn=" + bounce.queueId());
     }
 
