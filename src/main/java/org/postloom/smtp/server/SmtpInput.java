@@ -22,10 +22,17 @@ final class SmtpInput {
 
     private static final int IDLE_BUFFER = 512;
     private static final int BODY_BUFFER = 16 * 1024;
+    /** A client silent this long between commands is idle: its body buffer is given back. */
+    private static final int IDLE_AFTER_MILLIS = 1000;
 
     private final Socket socket;
     private final Runnable beforeBlocking;
     private InputStream in;
+    /**
+     * Whether a read may time out and be tried again. True in clear text; after STARTTLS the
+     * TLS layer is not trusted to survive a timed-out read, so the idle shrink is skipped there.
+     */
+    private boolean retryableTimeouts = true;
     private byte[] buf = new byte[IDLE_BUFFER];
     private int pos;
     private int limit;
@@ -45,6 +52,7 @@ final class SmtpInput {
     void switchTo(InputStream tlsStream) {
         in = tlsStream;
         pos = limit = 0;
+        retryableTimeouts = false;
     }
 
     boolean hasBuffered() {
@@ -64,7 +72,6 @@ final class SmtpInput {
                 if (buf[i] == '\n') {
                     CommandLine line = tooLong ? new CommandLine.TooLong() : decode(pos, i);
                     pos = i + 1;
-                    shrinkIfIdle();
                     return line;
                 }
             }
@@ -74,7 +81,7 @@ final class SmtpInput {
                 pos = limit;
                 scanned = 0;
             }
-            if (!fill(maxLength + 2)) return null;
+            if (!fill(maxLength + 2, true)) return null;
         }
     }
 
@@ -82,15 +89,11 @@ final class SmtpInput {
     boolean feed(BodyDecoder decoder, Duration timeout) throws IOException {
         startDeadline(timeout);
         growForBody();
-        try {
-            while (!decoder.done()) {
-                if (pos == limit && !fill(buf.length)) return false;
-                pos += decoder.feed(buf, pos, limit - pos);
-            }
-            return true;
-        } finally {
-            shrinkIfIdle();
+        while (!decoder.done()) {
+            if (pos == limit && !fill(buf.length, false)) return false;
+            pos += decoder.feed(buf, pos, limit - pos);
         }
+        return true;
     }
 
     /** Reads and drops {@code count} octets (a refused BDAT chunk). */
@@ -98,7 +101,7 @@ final class SmtpInput {
         startDeadline(timeout);
         long left = count;
         while (left > 0) {
-            if (pos == limit && !fill(buf.length)) return false;
+            if (pos == limit && !fill(buf.length, false)) return false;
             int n = (int) Math.min(left, limit - pos);
             pos += n;
             left -= n;
@@ -123,20 +126,39 @@ final class SmtpInput {
         }
     }
 
-    /** Reads once from the client, growing the buffer up to {@code capacity} if it is full. */
-    private boolean fill(int capacity) throws IOException {
+    /**
+     * Reads once from the client, growing the buffer up to {@code capacity} if it is full. While
+     * waiting for a command ({@code betweenCommands}), a client that stays silent for a second
+     * is idle: the large buffer a body needed is given back, since idle sessions are most of them.
+     * A busy client keeps its buffer from one message to the next.
+     */
+    private boolean fill(int capacity, boolean betweenCommands) throws IOException {
         compact();
         if (limit == buf.length) buf = Arrays.copyOf(buf, Math.max(capacity, buf.length * 2));
         beforeBlocking.run();
-        long left = deadline - System.nanoTime();
-        if (left <= 0) throw new InputTimeout("client input");
-        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
-        int n;
-        try {
-            n = in.read(buf, limit, buf.length - limit);
-        } catch (SocketTimeoutException e) {
-            throw new InputTimeout("client input");
+        if (betweenCommands && retryableTimeouts && limit == 0 && buf.length > IDLE_BUFFER) {
+            Integer n = readWithin(IDLE_AFTER_MILLIS);
+            if (n != null) return took(n);
+            buf = new byte[IDLE_BUFFER];
         }
+        Integer n = readWithin(Long.MAX_VALUE);
+        if (n == null) throw new InputTimeout("client input");
+        return took(n);
+    }
+
+    /** One read, within the deadline and at most {@code millis}; null if that time ran out. */
+    private Integer readWithin(long millis) throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return null;
+        socket.setSoTimeout((int) Math.max(1, Math.min(Math.min(Integer.MAX_VALUE, millis), left / 1_000_000)));
+        try {
+            return in.read(buf, limit, buf.length - limit);
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+    }
+
+    private boolean took(int n) {
         if (n < 0) return false;
         limit += n;
         return true;
@@ -160,16 +182,6 @@ final class SmtpInput {
         }
     }
 
-    /** Idle sessions dominate memory: give the body buffer back once it is not needed. */
-    private void shrinkIfIdle() {
-        if (buf.length > IDLE_BUFFER * 4 && limit - pos <= IDLE_BUFFER) {
-            byte[] small = new byte[IDLE_BUFFER];
-            System.arraycopy(buf, pos, small, 0, limit - pos);
-            limit -= pos;
-            pos = 0;
-            buf = small;
-        }
-    }
 
     private void startDeadline(Duration timeout) {
         deadline = System.nanoTime() + timeout.toNanos();
