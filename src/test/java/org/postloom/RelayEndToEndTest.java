@@ -24,6 +24,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
+import org.postloom.smtp.server.MessageSigner;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -49,7 +50,8 @@ class RelayEndToEndTest {
                 new SessionSettings("mx.a.test", 1_000_000, 100, 10, false,
                         RelayPolicy.of(List.of("127.0.0.99/32"), List.of("a.test", "b.test", "client.test"))),
                 new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000),
-                ConnectionLimits.of(100), destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none());
+                ConnectionLimits.of(100), destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none(),
+                MessageSigner.NONE);
         mx.start();
         dns = DnsmasqServer.start(60,
                 "--mx-host=a.test,mx.a.test,10",
