@@ -26,6 +26,15 @@ abstract sealed class BodyCanonicalizer {
 
     final void update(byte[] bytes, int off, int len) {
         for (int i = off, end = off + len; i < end; i++) {
+            int run = heldCr ? i : plainRun(bytes, i, end);
+            if (run > i) {
+                // Fast path: bytes that are canonical as they are. Only the first may release
+                // held line ends or space; the rest is copied whole.
+                accept(bytes[i]);
+                emitRun(bytes, i + 1, run - i - 1);
+                i = run - 1;
+                continue;
+            }
             byte b = bytes[i];
             if (heldCr) {
                 heldCr = false;
@@ -53,6 +62,12 @@ abstract sealed class BodyCanonicalizer {
         return digest.digest();
     }
 
+    /**
+     * Where a run of bytes that are canonical as they are, starting at {@code from}, ends
+     * ({@code from} itself if that byte needs the careful path).
+     */
+    abstract int plainRun(byte[] bytes, int from, int end);
+
     /** One byte that is neither part of a CRLF nor a CR. */
     abstract void accept(byte b);
 
@@ -71,6 +86,21 @@ abstract sealed class BodyCanonicalizer {
         }
         put(b);
         content = true;
+    }
+
+    /** Bytes that are content as they are, copied into the buffer: many tiny digest updates cost more. */
+    private void emitRun(byte[] bytes, int off, int len) {
+        while (len > 0) {
+            if (buffered == out.length) {
+                digest.update(out, 0, buffered);
+                buffered = 0;
+            }
+            int n = Math.min(len, out.length - buffered);
+            System.arraycopy(bytes, off, out, buffered, n);
+            buffered += n;
+            off += n;
+            len -= n;
+        }
     }
 
     final void put(byte b) {
@@ -96,6 +126,14 @@ abstract sealed class BodyCanonicalizer {
             super(digest);
         }
 
+        /** Only line ends can vanish (at the very end), so everything up to a CR is content. */
+        @Override
+        int plainRun(byte[] bytes, int from, int end) {
+            int i = from;
+            while (i < end && bytes[i] != '\r') i++;
+            return i;
+        }
+
         @Override
         void accept(byte b) {
             emitContent(b);
@@ -119,6 +157,24 @@ abstract sealed class BodyCanonicalizer {
 
         Relaxed(MessageDigest digest) {
             super(digest);
+        }
+
+        /** Visible bytes, and single spaces between them (already in canonical form). */
+        @Override
+        int plainRun(byte[] bytes, int from, int end) {
+            if ((bytes[from] & 0xff) <= ' ') return from;
+            int i = from + 1;
+            while (i < end) {
+                int b = bytes[i] & 0xff;
+                if (b > ' ') {
+                    i++;
+                } else if (b == ' ' && i + 1 < end && (bytes[i + 1] & 0xff) > ' ') {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            return i;
         }
 
         @Override

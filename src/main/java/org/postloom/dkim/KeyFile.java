@@ -11,6 +11,7 @@ import java.security.PrivateKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -42,10 +43,10 @@ final class KeyFile {
                 throw new DkimKeyException(file, "RSA key of " + bits + " bits; DKIM needs at least "
                         + MIN_RSA_BITS + " (RFC 8301)");
             }
-            return new SigningKey(selector, Algorithm.RSA_SHA256, key);
+            return SigningKey.rsa(selector, key);
         }
         if (EdECObjectIdentifiers.id_Ed25519.equals(oid)) {
-            return new SigningKey(selector, Algorithm.ED25519_SHA256, convert(file, "Ed25519", info));
+            return SigningKey.ed25519(selector, ed25519Seed(file, info));
         }
         throw new DkimKeyException(file, "key algorithm " + oid + " cannot sign DKIM; give an RSA or Ed25519 key");
     }
@@ -72,6 +73,17 @@ final class KeyFile {
             throw new DkimKeyException(file, "not a readable PEM private key: " + e.getMessage(), e);
         }
         throw new DkimKeyException(file, "no PEM private key (-----BEGIN PRIVATE KEY-----) found");
+    }
+
+    /** RFC 8410 7: the PKCS#8 private key of Ed25519 is an OCTET STRING holding the 32-byte seed. */
+    private static byte[] ed25519Seed(Path file, PrivateKeyInfo info) {
+        try {
+            byte[] seed = ASN1OctetString.getInstance(info.parsePrivateKey()).getOctets();
+            if (seed.length != 32) throw new IOException("Ed25519 private key of " + seed.length + " octets, not 32");
+            return seed;
+        } catch (IOException | RuntimeException e) {
+            throw new DkimKeyException(file, "not a usable Ed25519 key: " + e.getMessage(), e);
+        }
     }
 
     private static PrivateKey convert(Path file, String algorithm, PrivateKeyInfo info) {

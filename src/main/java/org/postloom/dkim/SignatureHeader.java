@@ -50,7 +50,7 @@ final class SignatureHeader {
         var data = new ByteArrayOutputStream(m.canonicalSignedHeaders().length + canonical.length);
         data.writeBytes(m.canonicalSignedHeaders());
         data.write(canonical, 0, canonical.length - 2); // 3.7: the signature field without its final CRLF
-        String b = Base64.getEncoder().encodeToString(key.algorithm().sign(key.key(), data.toByteArray()));
+        String b = Base64.getEncoder().encodeToString(key.sign(data.toByteArray()));
         for (int i = 0; i < b.length(); i += B64_PIECE) {
             folder.add("", b.substring(i, Math.min(b.length(), i + B64_PIECE)));
         }

@@ -20,10 +20,40 @@ class KeyFileTest {
     void readsPkcs8RsaPkcs1RsaAndEd25519() throws Exception {
         var rsa = TestKeys.rsa(2048);
         assertThat(KeyFile.read(TestKeys.pkcs8(dir, "a.pem", rsa), "s").algorithm()).isEqualTo(Algorithm.RSA_SHA256);
-        assertThat(KeyFile.read(TestKeys.pkcs1(dir, "b.pem", rsa), "s").key().getEncoded())
-                .isEqualTo(rsa.getPrivate().getEncoded());
+        byte[] data = "same data".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        // RSASSA-PKCS1-v1_5 is deterministic: the same key signs the same data alike.
+        assertThat(KeyFile.read(TestKeys.pkcs1(dir, "b.pem", rsa), "s").sign(data))
+                .isEqualTo(KeyFile.read(dir.resolve("a.pem"), "s").sign(data));
         assertThat(KeyFile.read(TestKeys.pkcs8(dir, "c.pem", TestKeys.ed25519()), "s").algorithm())
                 .isEqualTo(Algorithm.ED25519_SHA256);
+    }
+
+    @Test
+    void readsWhatOpensslMakes() throws Exception {
+        Path ed = openssl("ed.pem", "genpkey", "-algorithm", "ed25519");
+        Path rsa = openssl("rsa.pem", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048");
+        Path traditional = openssl("traditional.pem", "genrsa", "-traditional", "2048");
+        assertThat(Files.readString(traditional)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        assertThat(KeyFile.read(ed, "s").algorithm()).isEqualTo(Algorithm.ED25519_SHA256);
+        assertThat(KeyFile.read(rsa, "s").algorithm()).isEqualTo(Algorithm.RSA_SHA256);
+        assertThat(KeyFile.read(traditional, "s").algorithm()).isEqualTo(Algorithm.RSA_SHA256);
+    }
+
+    /** Runs openssl (Debian package openssl) to write a key to {@code name}. */
+    private Path openssl(String name, String... args) throws Exception {
+        Path out = dir.resolve(name);
+        // openssl SUBCOMMAND -out FILE OPTIONS...: genrsa wants its bit count last.
+        var command = new java.util.ArrayList<>(java.util.List.of("openssl", args[0], "-out", out.toString()));
+        command.addAll(java.util.List.of(args).subList(1, args.length));
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("openssl is missing: install the Debian package openssl", e);
+        }
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(output).isZero();
+        return out;
     }
 
     @Test

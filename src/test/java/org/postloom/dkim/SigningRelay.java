@@ -29,13 +29,13 @@ import org.postloom.spool.SpooledMessage;
  * The real reception path: a live SMTP listener on loopback, the durable spool behind it, and a
  * signer between them. {@link #send} hands a message over SMTP and returns it as stored.
  */
-final class SigningRelay implements AutoCloseable {
+public final class SigningRelay implements AutoCloseable {
 
     private final Spool spool;
     private final SmtpServer server;
     private final LinkedBlockingQueue<SpooledMessage> stored = new LinkedBlockingQueue<>();
 
-    SigningRelay(Path dir, MessageSigner signer) throws IOException {
+    public SigningRelay(Path dir, MessageSigner signer) throws IOException {
         spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), stored::add);
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.1", 0), false)),
                 new SessionSettings("mx.sign.test", 64 << 20, 10, 10, false,
@@ -45,7 +45,7 @@ final class SigningRelay implements AutoCloseable {
         server.start();
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return server.boundAddresses().getFirst();
     }
 
@@ -84,7 +84,7 @@ final class SigningRelay implements AutoCloseable {
     }
 
     /** RFC 5321 4.5.2: a line that starts with a dot gets one more. */
-    static byte[] dotStuffed(byte[] content) {
+    public static byte[] dotStuffed(byte[] content) {
         var out = new ByteArrayOutputStream(content.length + 64);
         boolean lineStart = true;
         for (byte b : content) {
@@ -102,26 +102,27 @@ final class SigningRelay implements AutoCloseable {
     }
 
     /** A minimal SMTP client: one command, one reply, checked. */
-    static final class Client implements AutoCloseable {
+    public static final class Client implements AutoCloseable {
 
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
 
-        Client(InetSocketAddress server) throws IOException {
+        public Client(InetSocketAddress server) throws IOException {
             socket = new Socket();
+            socket.setTcpNoDelay(true); // each write is a whole command or body: no Nagle wait
             socket.connect(server, 5000);
             socket.setSoTimeout(60_000);
             in = socket.getInputStream();
             out = socket.getOutputStream();
         }
 
-        void command(String line, String code) throws IOException {
+        public void command(String line, String code) throws IOException {
             write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
             expect(code);
         }
 
-        void write(byte[] bytes) throws IOException {
+        public void write(byte[] bytes) throws IOException {
             write(bytes, 0, bytes.length);
         }
 
@@ -131,7 +132,7 @@ final class SigningRelay implements AutoCloseable {
         }
 
         /** Reads one reply (all its lines) and checks its code. */
-        void expect(String code) throws IOException {
+        public void expect(String code) throws IOException {
             String line;
             do {
                 line = line();

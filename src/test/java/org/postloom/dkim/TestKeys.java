@@ -12,23 +12,23 @@ import java.util.Base64;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 
 /** Key pairs for tests, their PEM files, and the DNS TXT records that publish them (RFC 6376 3.6.1). */
-final class TestKeys {
+public final class TestKeys {
 
     private TestKeys() {
     }
 
-    static KeyPair rsa(int bits) throws GeneralSecurityException {
+    public static KeyPair rsa(int bits) throws GeneralSecurityException {
         var generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(bits);
         return generator.generateKeyPair();
     }
 
-    static KeyPair ed25519() throws GeneralSecurityException {
+    public static KeyPair ed25519() throws GeneralSecurityException {
         return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     }
 
     /** PKCS#8, "BEGIN PRIVATE KEY". */
-    static Path pkcs8(Path dir, String name, KeyPair pair) throws IOException {
+    public static Path pkcs8(Path dir, String name, KeyPair pair) throws IOException {
         return pem(dir.resolve(name), "PRIVATE KEY", pair.getPrivate().getEncoded());
     }
 
