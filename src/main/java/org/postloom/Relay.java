@@ -28,6 +28,9 @@ import org.postloom.config.HostPort;
 import org.postloom.config.MapKeys;
 import org.postloom.config.PostloomConfig;
 import org.postloom.delivery.Bouncer;
+import org.postloom.dkim.DkimKeys;
+import org.postloom.dkim.DkimSettings;
+import org.postloom.dkim.DkimSigner;
 import org.postloom.delivery.DeliveryMetrics;
 import org.postloom.delivery.DeliveryScheduler;
 import org.postloom.delivery.DeliverySettings;
@@ -47,6 +50,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
+import org.postloom.smtp.server.MessageSigner;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -91,6 +95,7 @@ public final class Relay implements AutoCloseable {
     private void startParts() throws IOException {
         String hostname = config.hostname().filter(h -> !h.isBlank()).orElseGet(Relay::machineName);
         Clock clock = Clock.systemUTC();
+        MessageSigner signer = signer(clock); // before anything starts: a bad key stops the start at once
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Files.createDirectories(config.spool().dir());
 
@@ -121,7 +126,7 @@ public final class Relay implements AutoCloseable {
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
         smtp = new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
-                connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics));
+                connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), signer);
         smtp.start();
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
@@ -164,6 +169,19 @@ public final class Relay implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "no DNS resolvers: mail to MX destinations waits until postloom.dns.servers is set");
             return domain -> new Resolution.TemporaryFailure("no DNS resolvers configured");
         }
+    }
+
+    /** DKIM keys are read now, so a bad one stops the start (the message names the file). */
+    private MessageSigner signer(Clock clock) {
+        DkimKeys keys = DkimKeys.load(config.dkim());
+        DkimSettings settings = DkimSettings.defaults()
+                .withCanonicalization(config.dkimCanonicalization())
+                .withParentDomains(config.dkimParentDomains());
+        List<String> headers = config.dkimHeaders().orElse(List.of()).stream().filter(h -> !h.isBlank()).toList();
+        if (!headers.isEmpty()) settings = settings.withSignedHeaders(headers);
+        LOG.log(System.Logger.Level.INFO, "dkim domains=" + keys.domains() + " c=" + settings.headers().tagName()
+                + "/" + settings.body().tagName());
+        return DkimSigner.of(keys, settings, clock);
     }
 
     private List<SmtpServer.Listener> listeners() {

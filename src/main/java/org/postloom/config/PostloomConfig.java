@@ -47,6 +47,26 @@ public interface PostloomConfig {
         Optional<Path> usersFile();
     }
 
+    /**
+     * DKIM private keys (PEM): {@code postloom.dkim."example.com"."sel2025"=/etc/postloom/dkim/rsa.pem}
+     * signs mail whose From domain is example.com under selector sel2025; two selectors sign twice.
+     */
+    Map<String, Map<String, String>> dkim();
+
+    /** {@code header/body} canonicalization of DKIM signatures (RFC 6376 3.4). */
+    @WithName("dkim-canonicalization")
+    @WithDefault("relaxed/relaxed")
+    String dkimCanonicalization();
+
+    /** Whether mail from a subdomain without keys is signed with the keys of a parent domain. */
+    @WithName("dkim-parent-domains")
+    @WithDefault("false")
+    boolean dkimParentDomains();
+
+    /** Header fields to sign when present; empty means the built-in list (From is always signed). */
+    @WithName("dkim-headers")
+    Optional<List<String>> dkimHeaders();
+
     interface Smtp {
         /** Inbound SMTP addresses, {@code host:port}, comma separated. */
         @WithDefault("127.0.0.1:2525")

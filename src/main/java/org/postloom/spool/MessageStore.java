@@ -34,6 +34,14 @@ public interface MessageStore {
         /** Receives the body, already un-dot-stuffed, with CRLF line ends. */
         java.io.OutputStream body();
 
+        /**
+         * Puts header lines (each ending in CRLF) in front of everything written to
+         * {@link #body()}, as a signer does with a header computed over the body (RFC 6376 5.6:
+         * DKIM-Signature goes before the fields it signs). Each call goes in front of the earlier
+         * ones. Only before {@link #commit()}.
+         */
+        void prepend(byte[] headerLines);
+
         /** Blocks until the envelope and body are forced to disk; afterwards the message is queued. */
         void commit() throws SpoolException;
 

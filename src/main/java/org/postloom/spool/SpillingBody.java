@@ -13,8 +13,8 @@ import java.util.zip.CRC32C;
  * (most mail is small, and idle sessions should cost little), then moves to a temporary file in
  * the spool's directory, so heap use stays bounded however large or numerous the messages. The
  * temporary file is not forced: it becomes durable only when the writer copies it into a segment
- * and forces that. The payload's checksum is computed on the way in, so the writer need not read
- * the body again.
+ * and forces that. The body's checksum is computed on the way in, so the writer need not read
+ * it again.
  */
 final class SpillingBody extends OutputStream {
 
@@ -29,11 +29,9 @@ final class SpillingBody extends OutputStream {
     private OutputStream spill;
     private long size;
 
-    /** @param prefix bytes of the payload that come before the body (covered by the checksum) */
-    SpillingBody(Path tempDir, int threshold, byte[] prefix) {
+    SpillingBody(Path tempDir, int threshold) {
         this.tempDir = tempDir;
         this.threshold = threshold;
-        checksum.update(prefix);
     }
 
     @Override
@@ -81,6 +79,7 @@ final class SpillingBody extends OutputStream {
         return size;
     }
 
+    /** CRC32C of the bytes written so far. */
     int checksum() {
         return (int) checksum.getValue();
     }

@@ -3,6 +3,7 @@ package org.postloom.smtp;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,14 +55,26 @@ public final class MemoryStore implements MessageStore {
         if (refuse != null) throw refuse;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         return new Reception() {
+            private byte[] prepended = new byte[0];
+
             @Override
             public OutputStream body() {
                 return body;
             }
 
             @Override
+            public void prepend(byte[] headerLines) {
+                byte[] joined = Arrays.copyOf(headerLines, headerLines.length + prepended.length);
+                System.arraycopy(prepended, 0, joined, headerLines.length, prepended.length);
+                prepended = joined;
+            }
+
+            @Override
             public void commit() {
-                committed.add(new Stored(envelope, body.toByteArray()));
+                byte[] content = body.toByteArray();
+                byte[] stored = Arrays.copyOf(prepended, prepended.length + content.length);
+                System.arraycopy(content, 0, stored, prepended.length, content.length);
+                committed.add(new Stored(envelope, stored));
             }
 
             @Override

@@ -34,6 +34,7 @@ final class SmtpConnection {
     private final Socket plain;
     private final SmtpSession session;
     private final MessageStore store;
+    private final MessageSigner signer;
     private final TlsUpgrade tls;
     private final ConnectionSettings settings;
     private final SmtpMetrics metrics;
@@ -60,12 +61,13 @@ final class SmtpConnection {
      * @param plain  the TCP connection
      * @param active what to talk over: {@code plain}, or a TLS socket over it (implicit TLS)
      */
-    SmtpConnection(Socket plain, Socket active, SmtpSession session, MessageStore store, TlsUpgrade tls,
-                   ConnectionSettings settings, SmtpMetrics metrics) throws IOException {
+    SmtpConnection(Socket plain, Socket active, SmtpSession session, MessageStore store, MessageSigner signer,
+                   TlsUpgrade tls, ConnectionSettings settings, SmtpMetrics metrics) throws IOException {
         this.plain = plain;
         this.socket = active;
         this.session = session;
         this.store = store;
+        this.signer = signer;
         this.tls = tls;
         this.settings = settings;
         this.metrics = metrics;
@@ -193,9 +195,10 @@ final class SmtpConnection {
         try (reception) {
             write(d.reply());
             writeHeader(reception, session.receivedHeader(d.envelope()));
-            BodySink sink = new BodySink(reception.body(), d.sizeLimit(), settings.maxLineLength());
+            Reception signed = signer.sign(d.envelope(), reception); // the client's content, after our trace header
+            BodySink sink = new BodySink(signed.body(), d.sizeLimit(), settings.maxLineLength());
             if (!input.feed(new DotDecoder(sink), settings.dataTimeout())) return false;
-            BodyOutcome outcome = finish(sink, reception, true);
+            BodyOutcome outcome = finish(sink, signed, true);
             metrics.body(outcome, sink.octets());
             return carryOut(session.bodyEnded(outcome, sink.octets()));
         }
@@ -210,6 +213,7 @@ final class SmtpConnection {
                 return carryOut(session.bodyEnded(storageOutcome(e), 0));
             }
             writeHeader(chunkReception, session.receivedHeader(c.envelope()));
+            chunkReception = signer.sign(c.envelope(), chunkReception);
             chunkSink = new BodySink(chunkReception.body(), c.sizeLimit(), settings.maxLineLength());
             chunkDecoder = new ChunkDecoder(chunkSink);
         }

@@ -39,6 +39,7 @@ public final class SmtpServer implements AutoCloseable {
     private final TlsUpgrade tls;
     private final Clock clock;
     private final SmtpMetrics metrics;
+    private final MessageSigner signer;
     private final AtomicInteger open = new AtomicInteger();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private volatile boolean closed;
@@ -46,7 +47,8 @@ public final class SmtpServer implements AutoCloseable {
     private final Set<SmtpConnection> connections = ConcurrentHashMap.newKeySet();
 
     public SmtpServer(List<Listener> listeners, SessionSettings sessionSettings, ConnectionSettings connectionSettings,
-                      ConnectionLimits limits, MessageStore store, TlsUpgrade tls, Clock clock, SmtpMetrics metrics) {
+                      ConnectionLimits limits, MessageStore store, TlsUpgrade tls, Clock clock, SmtpMetrics metrics,
+                      MessageSigner signer) {
         this.listeners = List.copyOf(listeners);
         this.sessionSettings = sessionSettings;
         this.connectionSettings = connectionSettings;
@@ -55,6 +57,7 @@ public final class SmtpServer implements AutoCloseable {
         this.tls = tls;
         this.clock = clock;
         this.metrics = metrics;
+        this.signer = signer;
         metrics.registry().gauge("postloom.smtp.connections.open", open);
     }
 
@@ -130,7 +133,8 @@ public final class SmtpServer implements AutoCloseable {
             }
             SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), tlsDescription, clock,
                     store);
-            SmtpConnection connection = new SmtpConnection(socket, active, session, store, tls, connectionSettings, metrics);
+            SmtpConnection connection = new SmtpConnection(socket, active, session, store, signer, tls,
+                    connectionSettings, metrics);
             connections.add(connection);
             try {
                 if (draining) connection.drain();

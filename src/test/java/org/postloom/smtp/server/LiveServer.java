@@ -26,7 +26,7 @@ final class LiveServer implements AutoCloseable {
     LiveServer(SessionSettings session, ConnectionSettings connection, ConnectionLimits limits, TlsUpgrade tls,
                boolean implicitTls) {
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.1", 0), implicitTls)),
-                session, connection, limits, store, tls, Clock.systemUTC(), SmtpMetrics.none());
+                session, connection, limits, store, tls, Clock.systemUTC(), SmtpMetrics.none(), MessageSigner.NONE);
         try {
             server.start();
         } catch (IOException e) {
