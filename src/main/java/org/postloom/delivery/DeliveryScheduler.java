@@ -252,20 +252,24 @@ public final class DeliveryScheduler implements AutoCloseable {
         List<OutcomeRecorder.Retry> retries = new ArrayList<>();
         boolean siteFailed = false;
         String lastError = null;
+        Set<WorkItem> recorded = new HashSet<>();
         try {
-            List<List<Outcome>> outcomes = transport.deliver(hop, batch);
+            // Each transaction's outcomes are made durable before the next transaction begins: a
+            // crash then delivers again at most the message under way, not the whole batch.
+            List<List<Outcome>> outcomes = transport.deliver(hop, batch, (item, itemOutcomes) -> {
+                recorded.add(item);
+                OutcomeRecorder.Retry retry = recorder.record(hop, item, itemOutcomes);
+                if (retry != null) retries.add(retry);
+            });
             siteFailed = outcomes.stream().flatMap(List::stream)
                     .allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
             lastError = outcomes.stream().flatMap(List::stream).filter(o -> !(o instanceof Outcome.Delivered))
                     .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
-            for (int i = 0; i < outcomes.size(); i++) {
-                OutcomeRecorder.Retry retry = recorder.record(hop, batch.get(i), outcomes.get(i));
-                if (retry != null) retries.add(retry);
-            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "courier failed dest=" + hop, e);
             Instant later = clock.instant().plus(settings.retry().minBackoff());
-            batch.forEach(item -> retries.add(new OutcomeRecorder.Retry(item, later)));
+            batch.stream().filter(item -> !recorded.contains(item))
+                    .forEach(item -> retries.add(new OutcomeRecorder.Retry(item, later)));
         } finally {
             attempts.offer(new Attempted(hop, retries, siteFailed, lastError));
             couriers.decrementAndGet();

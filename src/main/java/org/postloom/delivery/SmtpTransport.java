@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.MessageBody;
@@ -61,10 +62,16 @@ public final class SmtpTransport implements Transport {
 
     @Override
     public List<List<Outcome>> deliver(NextHop hop, List<WorkItem> items) {
+        return deliver(hop, items, (item, outcomes) -> { });
+    }
+
+    @Override
+    public List<List<Outcome>> deliver(NextHop hop, List<WorkItem> items, BiConsumer<WorkItem, List<Outcome>> afterEach) {
         Routing routing = candidates(hop);
-        if (routing.verdict() != null) return allAlike(items, routing.verdict());
+        if (routing.verdict() != null) return told(items, allAlike(items, routing.verdict()), afterEach);
         if (routing.candidates().isEmpty()) {
-            return allAlike(items, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
+            return told(items, allAlike(items, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop),
+                    Outcome.Scope.SITE)), afterEach);
         }
         List<List<Outcome>> results = new ArrayList<>(items.size());
         OutboundConnection connection = null;
@@ -81,13 +88,16 @@ public final class SmtpTransport implements Transport {
                         lastSiteFailure = e.outcome();
                     }
                 }
+                List<Outcome> outcomes;
                 if (connection == null) {
-                    results.add(Collections.nCopies(item.recipients().size(), lastSiteFailure));
-                    continue;
+                    outcomes = Collections.nCopies(item.recipients().size(), lastSiteFailure);
+                } else {
+                    QueueId id = item.message().queueId();
+                    MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
+                    outcomes = connection.send(item.message().envelope(), item.recipients(), body);
                 }
-                QueueId id = item.message().queueId();
-                MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
-                results.add(connection.send(item.message().envelope(), item.recipients(), body));
+                results.add(outcomes);
+                afterEach.accept(item, outcomes);
             }
         } finally {
             if (connection != null) connection.quit();
@@ -178,6 +188,12 @@ public final class SmtpTransport implements Transport {
 
     private static Routing verdict(Outcome outcome) {
         return new Routing(List.of(), outcome);
+    }
+
+    private static List<List<Outcome>> told(List<WorkItem> items, List<List<Outcome>> outcomes,
+                                            BiConsumer<WorkItem, List<Outcome>> afterEach) {
+        for (int i = 0; i < items.size(); i++) afterEach.accept(items.get(i), outcomes.get(i));
+        return outcomes;
     }
 
     private static List<List<Outcome>> allAlike(List<WorkItem> items, Outcome outcome) {
