@@ -65,7 +65,7 @@ final class CapturingSink implements AutoCloseable {
             return AfterDot.ACCEPT;
         }
 
-        /** Offer STARTTLS, say 220, then send garbage instead of a handshake. */
+        /** Offer STARTTLS, say 220, then answer the ClientHello with garbage. */
         default boolean brokenStartTls() {
             return false;
         }
@@ -78,6 +78,7 @@ final class CapturingSink implements AutoCloseable {
     final List<String> rcptsOffered = new CopyOnWriteArrayList<>();
     final AtomicInteger stalled = new AtomicInteger();
     final AtomicInteger dropped = new AtomicInteger();
+    final AtomicInteger brokenHandshakes = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger transactions = new AtomicInteger();
     private final ServerSocket server;
@@ -158,6 +159,8 @@ final class CapturingSink implements AutoCloseable {
                     case "HELO" -> say(out, "250 sink.test");
                     case "STARTTLS" -> {
                         say(out, "220 2.0.0 Ready to start TLS");
+                        in.read(new byte[512]);                 // the ClientHello, answered with garbage
+                        brokenHandshakes.incrementAndGet();
                         say(out, "this is not a TLS handshake");
                         return;
                     }
