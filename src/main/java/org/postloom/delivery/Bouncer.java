@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import org.postloom.delivery.client.LineFolder;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.MessageStore;
@@ -59,7 +60,11 @@ public final class Bouncer {
         Envelope bounce = new Envelope(store.newQueueId(), Mailbox.NULL, List.of(env.sender()), Envelope.BodyType.EIGHT_BIT_MIME,
                 env.sender().isInternationalized(), clock.instant(), "bounce of " + env.queueId(), "");
         try (MessageStore.Reception reception = store.receive(bounce)) {
-            reception.body().write(report(original, failures, bounce).getBytes(StandardCharsets.UTF_8));
+            // RFC 5322 2.1.1: a verbose remote reply or a long returned header line must not make
+            // a line over 998 octets; folding keeps all of it.
+            LineFolder folded = new LineFolder(reception.body());
+            folded.write(report(original, failures, bounce).getBytes(StandardCharsets.UTF_8));
+            folded.finish();
             reception.commit();
         } catch (SpoolException e) {
             throw e;

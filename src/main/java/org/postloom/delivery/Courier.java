@@ -57,30 +57,36 @@ final class Courier implements Runnable {
         }
     }
 
+    /**
+     * Carries the batch one transaction at a time, each one's outcomes made durable before the
+     * next begins: a crash then repeats at most the message under way, not the whole batch.
+     */
     private Report carry(Transport.Session session, int carriedBefore) {
         List<OutcomeRecorder.Retry> retries = new ArrayList<>();
-        boolean siteFailed = false;
-        String lastError = null;
+        List<Outcome> all = new ArrayList<>();
+        int done = 0;
         try {
-            List<List<Outcome>> outcomes = session.deliver(batch);
-            siteFailed = !outcomes.isEmpty() && outcomes.stream().flatMap(List::stream)
-                    .allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
-            lastError = outcomes.stream().flatMap(List::stream).filter(o -> !(o instanceof Outcome.Delivered))
-                    .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
-            String via = session.via();
-            for (int i = 0; i < outcomes.size(); i++) {
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, batch.get(i), outcomes.get(i));
+            for (WorkItem item : batch) {
+                List<List<Outcome>> outcomes = session.deliver(List.of(item));
+                if (outcomes.isEmpty()) break;          // the relay is stopping
+                String via = session.via();
+                OutcomeRecorder.Retry retry = recorder.record(hop, via, item, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
+                all.addAll(outcomes.getFirst());
+                done++;
             }
         } catch (RuntimeException e) {
             // A bug must not lose mail: what was not recorded is simply tried again later.
             LOG.log(System.Logger.Level.ERROR, "courier failed dest=" + hop, e);
-            batch.forEach(item -> retries.add(new OutcomeRecorder.Retry(item, retryOnCrash)));
+            batch.subList(done, batch.size()).forEach(item -> retries.add(new OutcomeRecorder.Retry(item, retryOnCrash)));
             return new Report(hop, retries, false, e.toString(), null, 0);
         }
+        boolean siteFailed = !all.isEmpty()
+                && all.stream().allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
+        String lastError = all.stream().filter(o -> !(o instanceof Outcome.Delivered))
+                .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
         int budget = messagesPerConnection - carriedBefore - batch.size();
         boolean again = !siteFailed && budget > 0 && session.isReusable();
         return new Report(hop, retries, siteFailed, lastError, again ? new CompletableFuture<>() : null, budget);
     }
-
 }

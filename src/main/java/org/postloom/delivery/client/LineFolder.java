@@ -18,14 +18,14 @@ import java.io.OutputStream;
  *   <li>Content that does not end in CRLF gets one at {@link #finish()}.</li>
  * </ul>
  */
-final class LineFolder extends FilterOutputStream {
+public final class LineFolder extends FilterOutputStream {
 
     static final int MAX_LINE = 998;
 
     private int column;
     private boolean pendingCr;
 
-    LineFolder(OutputStream out) {
+    public LineFolder(OutputStream out) {
         super(out);
     }
 
@@ -70,7 +70,7 @@ final class LineFolder extends FilterOutputStream {
     }
 
     /** Ends the last line; the stream underneath stays open. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         if (pendingCr || column > 0) {
             pendingCr = false;
             endLine();
