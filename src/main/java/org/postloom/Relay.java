@@ -164,7 +164,7 @@ public final class Relay implements AutoCloseable {
                 .filter(s -> !s.isBlank()).map(s -> s.contains(":") ? HostPort.parse(s) : new InetSocketAddress(s, 53))
                 .toList();
         try {
-            return MxResolver.create(servers, Duration.ofSeconds(10), metrics::dnsLookup)::resolve;
+            return MxResolver.create(servers, config.dns().timeout(), metrics::dnsLookup)::resolve;
         } catch (IllegalStateException noResolvers) {
             LOG.log(System.Logger.Level.WARNING, "no DNS resolvers: mail to MX destinations waits until postloom.dns.servers is set");
             return domain -> new Resolution.TemporaryFailure("no DNS resolvers configured");

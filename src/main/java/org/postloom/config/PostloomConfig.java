@@ -133,6 +133,10 @@ public interface PostloomConfig {
     interface Dns {
         /** Resolvers as host[:port]; empty means the system's. */
         Optional<List<String>> servers();
+
+        /** Time allowed for one MX resolution with its address lookups; then the mail is deferred. */
+        @WithDefault("PT10S")
+        Duration timeout();
     }
 
     interface Delivery {

@@ -67,7 +67,8 @@ class IdleSessionsIT {
                     (rssKiB - rssAtStartKiB) / SESSIONS, descriptors, SESSIONS, accepted.replaceFirst(".*millis=", ""));
 
             assertThat(descriptors).as("sockets the relay holds").isGreaterThanOrEqualTo(SESSIONS);
-            assertThat(relay.logLines(" connect client=")).as("sessions the relay logged").hasSize(SESSIONS);
+            // The log is written behind, within 100 ms: wait for it rather than read it at once.
+            assertThat(relay.awaitLogLines(" connect client=", SESSIONS, Duration.ofSeconds(10))).as("sessions the relay logged").hasSize(SESSIONS);
             assertThat(relay.logLines("refused client=")).as("no session turned away").isEmpty();
             assertThat(freshSessionGreeting(relay)).as("the relay still greets a newcomer")
                     .isEqualTo("220 " + RelayProcess.HOSTNAME + " ESMTP");
