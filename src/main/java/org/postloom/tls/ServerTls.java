@@ -2,6 +2,7 @@ package org.postloom.tls;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.util.Arrays;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocketFactory;
@@ -39,7 +40,20 @@ public final class ServerTls {
 
     private static void configure(SSLParameters parameters) {
         parameters.setProtocols(TlsContexts.PROTOCOLS.toArray(String[]::new));
+        parameters.setCipherSuites(forwardSecretAead(parameters.getCipherSuites()));
         // Our preference wins over the client's: keeps fast AES-GCM ahead of pure-Java ChaCha20.
         parameters.setUseCipherSuitesOrder(true);
+    }
+
+    /**
+     * What a server may offer today: the TLS 1.3 suites, and for TLS 1.2 only ECDHE with an AEAD
+     * cipher (AES-GCM, ChaCha20-Poly1305): forward secrecy, and none of the CBC constructions that
+     * Lucky13 and its kin attack. Every client of the last decade has one of these.
+     */
+    static String[] forwardSecretAead(String[] suites) {
+        return Arrays.stream(suites)
+                .filter(s -> s.startsWith("TLS_AES_") || s.startsWith("TLS_CHACHA20_")
+                        || (s.startsWith("TLS_ECDHE_") && (s.contains("_GCM_") || s.contains("CHACHA20_POLY1305"))))
+                .toArray(String[]::new);
     }
 }

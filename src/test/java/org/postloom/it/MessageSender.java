@@ -23,8 +23,12 @@ final class MessageSender {
      * relay gave it, or throws with the reply that refused it.
      */
     static String send(int port, String from, List<String> to, String content) throws IOException {
+        return send("127.0.0.1", port, from, to, content);
+    }
+
+    static String send(String host, int port, String from, List<String> to, String content) throws IOException {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            s.connect(new InetSocketAddress(host, port), 5000);
             s.setSoTimeout(30_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
             OutputStream out = s.getOutputStream();
