@@ -58,7 +58,8 @@ public final class SpoolBenchmark {
     private static SpoolResult measureSpool(Path root, int writers, int size, double seconds) throws Exception {
         Path dir = Files.createTempDirectory(root, "spool");
         byte[] body = body(size);
-        try (var spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), m -> { })) {
+        // Every appended message stays queued: no queue-length limit here, only the disk.
+        try (var spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0).withMaxMessages(Integer.MAX_VALUE), m -> { })) {
             Appender append = () -> {
                 var envelope = envelope(spool.newQueueId().value());
                 try (var reception = spool.receive(envelope)) {
