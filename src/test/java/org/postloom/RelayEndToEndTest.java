@@ -144,7 +144,7 @@ class RelayEndToEndTest {
         try (Socket s = new Socket()) {
             s.connect(relay.smtpAddresses().getFirst(), 5000);
             s.setSoTimeout(10_000);
-            readUntil(s, "220 ");
+            SmtpReplies.readUntil(s, "220 ");
             StringBuilder burst = new StringBuilder("EHLO client.test\r\n");
             for (int i = 0; i < n; i++) {
                 String content = String.format("Subject: burst %04d\r\n", i);
@@ -152,7 +152,7 @@ class RelayEndToEndTest {
                         .append(content.length()).append(" LAST\r\n").append(content);
             }
             s.getOutputStream().write(burst.append("QUIT\r\n").toString().getBytes(StandardCharsets.US_ASCII));
-            assertThat(readUntil(s, "221 ").split("queued as", -1)).hasSize(n + 1);
+            assertThat(SmtpReplies.readUntil(s, "221 ").split("queued as", -1)).hasSize(n + 1);
         }
         for (int i = 0; i < n; i++) {
             String subject = String.format("Subject: burst %04d", i);
@@ -213,23 +213,13 @@ class RelayEndToEndTest {
             to.forEach(r -> commands.append("RCPT TO:<").append(r).append(">\r\n"));
             commands.append("DATA\r\n");
             s.getOutputStream().write(commands.toString().getBytes(StandardCharsets.US_ASCII));
-            String replies = readUntil(s, "354 ");
+            String replies = SmtpReplies.readUntil(s, "354 ");
             assertThat(replies).doesNotContain("\r\n5");
             s.getOutputStream().write((message.replace("\r\n.", "\r\n..") + ".\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
-            assertThat(readUntil(s, "221 ")).contains("250 2.0.0 Ok: queued as");
+            assertThat(SmtpReplies.readUntil(s, "221 ")).contains("250 2.0.0 Ok: queued as");
         }
     }
 
-    private static String readUntil(Socket s, String marker) throws IOException {
-        StringBuilder got = new StringBuilder();
-        var in = s.getInputStream();
-        while (!got.toString().contains("\r\n" + marker) && !got.toString().startsWith(marker)) {
-            int b = in.read();
-            if (b < 0) break;
-            got.append((char) b);
-        }
-        return got.toString();
-    }
 
     private static MemoryStore.Stored await(java.util.function.Predicate<MemoryStore.Stored> which) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

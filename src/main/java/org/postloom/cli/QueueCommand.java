@@ -168,35 +168,37 @@ final class QueueCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "suspend", mixinStandardHelpOptions = true, description = "Hold a destination's mail.")
-    static final class Suspend implements Callable<Integer> {
+    /** An order about one destination: {@code POST /queue/{destination}/{order}}. */
+    abstract static class DestinationOrder implements Callable<Integer> {
         @ParentCommand
         QueueCommand queue;
 
         @Parameters(paramLabel = "DESTINATION")
         String destination;
 
+        abstract String order();
+
         @Override
         public Integer call() throws Exception {
-            queue.call("POST", "/queue/" + enc(destination) + "/suspend");
-            queue.say("suspended " + destination);
+            queue.call("POST", "/queue/" + enc(destination) + "/" + order());
+            queue.say(order() + (order().endsWith("e") ? "d " : "ed ") + destination);
             return 0;
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Release a suspended destination.")
-    static final class Resume implements Callable<Integer> {
-        @ParentCommand
-        QueueCommand queue;
-
-        @Parameters(paramLabel = "DESTINATION")
-        String destination;
-
+    @Command(name = "suspend", mixinStandardHelpOptions = true, description = "Hold a destination's mail.")
+    static final class Suspend extends DestinationOrder {
         @Override
-        public Integer call() throws Exception {
-            queue.call("POST", "/queue/" + enc(destination) + "/resume");
-            queue.say("resumed " + destination);
-            return 0;
+        String order() {
+            return "suspend";
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Release a suspended destination.")
+    static final class Resume extends DestinationOrder {
+        @Override
+        String order() {
+            return "resume";
         }
     }
 

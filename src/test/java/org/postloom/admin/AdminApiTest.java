@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.Relay;
+import org.postloom.SmtpReplies;
 import org.postloom.cli.Main;
 import org.postloom.config.ConfigLoader;
 import org.postloom.smtp.MemoryStore;
@@ -214,24 +215,14 @@ class AdminApiTest {
             String local = to.substring(0, to.indexOf('@'));
             s.getOutputStream().write(("EHLO c.test\r\nMAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\nDATA\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            readUntil(s, "354 ");
+            SmtpReplies.readUntil(s, "354 ");
             s.getOutputStream().write(("Subject: to " + local + "\r\n\r\nhi\r\n.\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
-            Matcher m = Pattern.compile("queued as (\\w+)").matcher(readUntil(s, "221 "));
+            Matcher m = Pattern.compile("queued as (\\w+)").matcher(SmtpReplies.readUntil(s, "221 "));
             if (!m.find()) throw new AssertionError("not queued");
             return m.group(1);
         }
     }
 
-    private static String readUntil(Socket s, String marker) throws IOException {
-        StringBuilder got = new StringBuilder();
-        var in = s.getInputStream();
-        while (!got.toString().contains("\r\n" + marker) && !got.toString().startsWith(marker)) {
-            int b = in.read();
-            if (b < 0) break;
-            got.append((char) b);
-        }
-        return got.toString();
-    }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
