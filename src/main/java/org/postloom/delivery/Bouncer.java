@@ -138,10 +138,4 @@ public final class Bouncer {
         return s.replaceAll("[\\r\\n]+", " ");
     }
 
-    /** The RFC 3463 status inside a reply text such as {@code 550 5.1.1 ...}, else a generic one. */
-    static String statusOf(String reply, boolean permanent) {
-        var m = java.util.regex.Pattern.compile("\\b([245]\\.\\d{1,3}\\.\\d{1,3})\\b").matcher(reply);
-        return m.find() ? m.group(1) : permanent ? "5.0.0" : "4.0.0";
-    }
-
 }

@@ -3,6 +3,7 @@ package org.postloom.delivery;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -62,6 +63,14 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Map<NextHop, Destination> destinations = new HashMap<>();
     private final Map<NextHop, Destination> withReadyWork = new LinkedHashMap<>();
     private final PriorityQueue<Scheduled> deferred = new PriorityQueue<>(Comparator.comparing(Scheduled::due));
+    /**
+     * Every courier that began to wait for work, oldest first (they park in time order), so the
+     * ones to hang up are found at the head instead of by visiting every destination. An entry
+     * whose courier was given work meanwhile is stale and simply dropped.
+     */
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+
+    private record Parked(Destination destination, Destination.IdleCourier courier) {}
     private int active;
     private final Map<String, String> lastErrors = new HashMap<>();
     private final Set<String> suspended = new HashSet<>();
@@ -92,7 +101,7 @@ public final class DeliveryScheduler implements AutoCloseable {
             schedule();
         } finally {
             // Stopping: connections waiting for work hang up; their couriers end.
-            destinations.values().forEach(d -> d.idleSince(Instant.MAX).forEach(c -> c.next().complete(List.of())));
+            parked.forEach(p -> p.courier().next().complete(List.of()));
             for (Courier.Report r; (r = attempts.poll()) != null; ) {
                 if (r.next() != null) r.next().complete(List.of());
             }
@@ -153,7 +162,7 @@ public final class DeliveryScheduler implements AutoCloseable {
             if (report.next() == null) {
                 release(destination);
             } else {
-                destination.parkCourier(report.next(), report.budget(), now);
+                parked.add(new Parked(destination, destination.parkCourier(report.next(), report.budget(), now)));
             }
         }
     }
@@ -166,10 +175,12 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     /** Open connections that found no more work within {@link #IDLE_CONNECTION} say goodbye. */
     private void hangUpIdle(Instant now) {
-        for (Destination d : List.copyOf(destinations.values())) {
-            for (Destination.IdleCourier c : d.idleSince(now.minus(IDLE_CONNECTION))) {
-                c.next().complete(List.of());
-                release(d);
+        Instant limit = now.minus(IDLE_CONNECTION);
+        while (!parked.isEmpty() && parked.peek().courier().since().isBefore(limit)) {
+            Parked p = parked.poll();
+            if (p.destination().hangUp(p.courier())) {
+                p.courier().next().complete(List.of());
+                release(p.destination());
             }
         }
     }
@@ -305,9 +316,10 @@ public final class DeliveryScheduler implements AutoCloseable {
         for (Destination d : withReadyWork.values()) {
             if (d.backoffUntil().isAfter(now) && d.backoffUntil().isBefore(next)) next = d.backoffUntil();
         }
-        for (Destination d : destinations.values()) {
-            Instant oldest = d.oldestIdle();
-            if (oldest != null && oldest.plus(IDLE_CONNECTION).isBefore(next)) next = oldest.plus(IDLE_CONNECTION);
+        while (!parked.isEmpty() && parked.peek().courier().next().isDone()) parked.poll();
+        if (!parked.isEmpty()) {
+            Instant hangUp = parked.peek().courier().since().plus(IDLE_CONNECTION);
+            if (hangUp.isBefore(next)) next = hangUp;
         }
         long nanos = Duration.between(now, next).toNanos();
         if (nanos > 0) LockSupport.parkNanos(this, nanos);

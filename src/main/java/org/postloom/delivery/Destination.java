@@ -37,10 +37,6 @@ final class Destination {
         return !ready.isEmpty();
     }
 
-    int readyCount() {
-        return ready.size();
-    }
-
     int active() {
         return active;
     }
@@ -73,8 +69,10 @@ final class Destination {
     }
 
     /** A courier waits, connection open, for more work (at most {@code budget} items). */
-    void parkCourier(CompletableFuture<List<WorkItem>> next, int budget, Instant now) {
-        idle.add(new IdleCourier(next, budget, now));
+    IdleCourier parkCourier(CompletableFuture<List<WorkItem>> next, int budget, Instant now) {
+        IdleCourier courier = new IdleCourier(next, budget, now);
+        idle.add(courier);
+        return courier;
     }
 
     boolean hasIdleCourier() {
@@ -85,15 +83,9 @@ final class Destination {
         return idle.poll();
     }
 
-    /** Couriers that waited since before {@code limit}: they hang up. */
-    List<IdleCourier> idleSince(Instant limit) {
-        List<IdleCourier> expired = new ArrayList<>();
-        while (!idle.isEmpty() && idle.peek().since().isBefore(limit)) expired.add(idle.poll());
-        return expired;
-    }
-
-    Instant oldestIdle() {
-        return idle.isEmpty() ? null : idle.peek().since();
+    /** Takes a waiting courier out so it can hang up; false if it was given work meanwhile. */
+    boolean hangUp(IdleCourier courier) {
+        return idle.remove(courier);
     }
 
     /** Records how an attempt went: a failed site is backed off, a working one clears it. */

@@ -50,6 +50,7 @@ final class OutcomeRecorder {
         Instant arrival = message.envelope().arrival();
         boolean expired = retry.expired(arrival, now);
         Instant next = retry.nextAttempt(arrival, now, random);
+        Duration delay = Duration.between(arrival, now);
         Map<Integer, RecipientState> states = new HashMap<>();
         List<Bouncer.Failure> failures = new ArrayList<>();
         List<Integer> again = new ArrayList<>();
@@ -65,7 +66,7 @@ final class OutcomeRecorder {
                 }
                 case Outcome.Failed f -> {
                     states.put(index, new RecipientState.Failed(reply));
-                    failures.add(new Bouncer.Failure(rcpt, Bouncer.statusOf(reply, true), reply));
+                    failures.add(new Bouncer.Failure(rcpt, f.reply().enhancedStatus(), reply));
                     yield "bounced";
                 }
                 case Outcome.Deferred d when expired -> {
@@ -80,10 +81,9 @@ final class OutcomeRecorder {
                     yield "deferred";
                 }
             };
-            metrics.recipient(event, Duration.between(arrival, now));
-            Duration delay = Duration.between(arrival, now);
+            metrics.recipient(event, delay);
             LOG.log(System.Logger.Level.INFO, event + " id=" + message.queueId() + " to=<" + rcpt + "> via=" + via
-                    + " delay=" + delay.toMillis() / 1000.0 + "s status=" + Bouncer.statusOf(reply, outcome instanceof Outcome.Failed)
+                    + " delay=" + delay.toMillis() / 1000.0 + "s status=" + outcome.reply().enhancedStatus()
                     + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
         }
         try {

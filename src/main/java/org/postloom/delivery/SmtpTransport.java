@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.MessageBody;
 import org.postloom.delivery.client.OutboundConnection;
@@ -25,6 +26,8 @@ import org.postloom.smtp.Reply;
 public final class SmtpTransport implements Transport {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
+    /** A next hop written as an address (a route to 127.0.0.9, say) needs no DNS. */
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*");
 
     /** Opens a stored message's content (Received header and body, CRLF lines). */
     @FunctionalInterface
@@ -61,18 +64,18 @@ public final class SmtpTransport implements Transport {
 
     @Override
     public Session open(NextHop hop) {
-        return new SmtpSession(hop);
+        return new OutboundSession(hop);
     }
 
     /** One connection's worth of delivery; the MX lookup is done once, when first needed. */
-    private final class SmtpSession implements Session {
+    private final class OutboundSession implements Session {
 
         private final NextHop hop;
         private Routing routing;
         private OutboundConnection connection;
         private String host;
 
-        SmtpSession(NextHop hop) {
+        OutboundSession(NextHop hop) {
             this.hop = hop;
         }
 
@@ -168,7 +171,7 @@ public final class SmtpTransport implements Transport {
             if (literal.regionMatches(true, 0, "IPv6:", 0, 5)) literal = literal.substring(5);
             return literal(literal, port);
         }
-        if (name.matches("[0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")) return literal(name, port);
+        if (IP_LITERAL.matcher(name).matches()) return literal(name, port);
         Resolution resolution = dns.apply(name);
         metrics.dnsResult(resolution);
         return switch (resolution) {

@@ -147,13 +147,24 @@ public record PathArgument(Mailbox mailbox, Map<String, String> parameters) {
             int eq = param.indexOf('=');
             String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
             String value = eq < 0 ? null : param.substring(eq + 1);
-            if (!key.matches("[A-Z0-9][A-Z0-9-]*") || (value != null && !isEsmtpValue(value))) {
+            if (!isEsmtpKeyword(key) || (value != null && !isEsmtpValue(value))) {
                 throw new SyntaxError(501, "5.5.4", "Bad parameter syntax: " + printable(param));
             }
             if (out.containsKey(key)) throw new SyntaxError(501, "5.5.4", "Duplicate parameter " + key);
             out.put(key, value);
         }
         return out;
+    }
+
+    /** RFC 5321 esmtp-keyword (already in upper case): a letter or digit, then letters, digits, '-'. */
+    private static boolean isEsmtpKeyword(String k) {
+        if (k.isEmpty() || k.charAt(0) == '-') return false;
+        return k.chars().allMatch(c -> (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-');
+    }
+
+    /** One to {@code maxLength} ASCII digits, as SIZE and BDAT sizes are written. */
+    static boolean isDigits(String s, int maxLength) {
+        return !s.isEmpty() && s.length() <= maxLength && s.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     /** RFC 5321 esmtp-value, plus UTF-8 (RFC 6531 3.3). */

@@ -24,12 +24,16 @@ public record Reply(int code, String status, List<String> lines) {
         return code < 400;
     }
 
-    public boolean isTransient() {
-        return code >= 400 && code < 500;
-    }
-
     public boolean isPermanent() {
         return code >= 500;
+    }
+
+    /**
+     * The RFC 3463 status to report (a DSN's Status, a log line): the reply's own, or the class's
+     * generic one ({@code 2.0.0}, {@code 4.0.0}, {@code 5.0.0}) when the reply carried none.
+     */
+    public String enhancedStatus() {
+        return status.isEmpty() ? (code / 100) + ".0.0" : status;
     }
 
     /** The wire form: {@code 250-first}, ..., {@code 250 last}, each line ending in CRLF. */

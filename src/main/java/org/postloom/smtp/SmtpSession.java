@@ -48,19 +48,14 @@ public final class SmtpSession {
     private final Clock clock;
     private final MessageStore store;
     private Phase phase = new Connected();
-    private String tls;
+    /** The TLS in use ({@link #tlsStarted}), or empty in clear text. */
+    private String tls = "";
     private int errors;
 
-    /**
-     * @param tls empty for a clear-text connection, or the TLS description for one that began in
-     *            TLS (RFC 8314 implicit TLS)
-     */
-    public SmtpSession(SessionSettings settings, InetAddress clientAddress, String tls, Clock clock,
-                       MessageStore store) {
+    public SmtpSession(SessionSettings settings, InetAddress clientAddress, Clock clock, MessageStore store) {
         this.settings = settings;
         this.clientAddress = clientAddress;
         this.trustedNetwork = settings.relay().isTrusted(clientAddress);
-        this.tls = tls;
         this.clock = clock;
         this.store = store;
     }
@@ -206,8 +201,9 @@ public final class SmtpSession {
             String value = p.getValue();
             switch (p.getKey()) {
                 case "SIZE" -> {
-                    if (value == null || !value.matches("[0-9]{1,20}")) return reply(501, "5.5.4", "Bad SIZE parameter");
-                    if (new java.math.BigInteger(value).compareTo(java.math.BigInteger.valueOf(settings.sizeLimit())) > 0) {
+                    if (value == null || !PathArgument.isDigits(value, 20)) return reply(501, "5.5.4", "Bad SIZE parameter");
+                    // More than 18 digits is more than any limit a long can hold.
+                    if (value.length() > 18 || Long.parseLong(value) > settings.sizeLimit()) {
                         return reply(552, "5.3.4", "Message size exceeds fixed limit");
                     }
                 }
@@ -257,7 +253,7 @@ public final class SmtpSession {
         if (rcpt.isInternationalized() && !t.smtpUtf8()) return reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
         if (!trustedNetwork && user == null) {
             if (!settings.relay().acceptsDomain(rcpt.domain())) return reply(554, "5.7.1", "<" + rcpt + ">: Relay access denied");
-            if (rcpt.localPart().matches(".*[%!@].*")) {
+            if (rcpt.localPart().chars().anyMatch(c -> c == '%' || c == '!' || c == '@')) {
                 return reply(550, "5.7.1", "<" + rcpt + ">: Routing in the local part is not allowed");
             }
         }
@@ -279,7 +275,7 @@ public final class SmtpSession {
     private Step bdat(String argument) {
         String[] words = argument.strip().split(" +");
         boolean last = words.length == 2 && words[1].equalsIgnoreCase("LAST");
-        if (words.length == 0 || !words[0].matches("[0-9]{1,18}") || (words.length == 2 && !last) || words.length > 2) {
+        if (!PathArgument.isDigits(words[0], 18) || (words.length == 2 && !last) || words.length > 2) {
             // Without a size we cannot find the next command in the stream: give up on the connection.
             return new Step.Close(Reply.of(501, "5.5.4", "Syntax: BDAT size [LAST]; closing connection"));
         }

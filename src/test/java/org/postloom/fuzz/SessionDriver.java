@@ -40,7 +40,7 @@ final class SessionDriver {
     final List<Reply> replies = new ArrayList<>();
 
     SessionDriver(SessionSettings settings, InetAddress client, MemoryStore store, byte[] stream) {
-        this.session = new SmtpSession(settings, client, "", Clock.systemUTC(), store);
+        this.session = new SmtpSession(settings, client, Clock.systemUTC(), store);
         this.store = store;
         this.stream = stream;
     }

@@ -33,7 +33,7 @@ class AuthSessionTest {
         SessionSettings s = TestSettings.session();
         SessionSettings withAuth = new SessionSettings(s.hostname(), s.sizeLimit(), s.maxRecipients(), s.maxErrors(), true,
                 s.relay(), new Authenticator(new UsersFile(users), new FailureThrottle()));
-        session = new SmtpSession(withAuth, InetAddress.getByName("127.0.0.2"), "", Clock.systemUTC(), new MemoryStore());
+        session = new SmtpSession(withAuth, InetAddress.getByName("127.0.0.2"), Clock.systemUTC(), new MemoryStore());
     }
 
     private String say(String line) {

@@ -32,7 +32,7 @@ public final class InMemoryConversation {
     public InMemoryConversation(SessionSettings settings, String clientAddress, MemoryStore store) {
         this.store = store;
         try {
-            this.session = new SmtpSession(settings, InetAddress.getByName(clientAddress), "", Clock.systemUTC(),
+            this.session = new SmtpSession(settings, InetAddress.getByName(clientAddress), Clock.systemUTC(),
                     store);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

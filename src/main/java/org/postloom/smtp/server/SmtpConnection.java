@@ -57,14 +57,10 @@ final class SmtpConnection {
     private BodySink chunkSink;
     private ChunkDecoder chunkDecoder;
 
-    /**
-     * @param plain  the TCP connection
-     * @param active what to talk over: {@code plain}, or a TLS socket over it (implicit TLS)
-     */
-    SmtpConnection(Socket plain, Socket active, SmtpSession session, MessageStore store, MessageSigner signer,
+    SmtpConnection(Socket plain, SmtpSession session, MessageStore store, MessageSigner signer,
                    TlsUpgrade tls, ConnectionSettings settings, SmtpMetrics metrics) throws IOException {
         this.plain = plain;
-        this.socket = active;
+        this.socket = plain;
         this.session = session;
         this.store = store;
         this.signer = signer;
@@ -72,12 +68,16 @@ final class SmtpConnection {
         this.settings = settings;
         this.metrics = metrics;
         this.client = plain.getInetAddress().getHostAddress() + ":" + plain.getPort();
-        attachStreams(active);
+        attachStreams(plain);
     }
 
-    /** Serves the client until QUIT, an error or a timeout. Never throws. */
-    void serve() {
+    /**
+     * Serves the client until QUIT, an error or a timeout. Never throws. With {@code implicitTls}
+     * (RFC 8314) the handshake comes first and the greeting is the first thing said inside TLS.
+     */
+    void serve(boolean implicitTls) {
         try {
+            if (implicitTls) secure();
             write(session.greeting());
             loop();
         } catch (InputTimeout e) {
@@ -175,14 +175,22 @@ final class SmtpConnection {
     private boolean startTls(Reply ready) throws IOException {
         write(ready);
         output.flush();
-        // Bytes the client sent after STARTTLS were read in clear text: they are dropped, never
-        // executed (CVE-2011-0411). The TLS layer wraps the raw socket, not our buffer.
+        secure();
+        return true;
+    }
+
+    /**
+     * Layers TLS over the raw socket, for STARTTLS and implicit TLS alike. Bytes the client sent
+     * after STARTTLS were read in clear text: they are dropped, never executed (CVE-2011-0411),
+     * because the TLS layer wraps the socket, not our buffer.
+     */
+    private void secure() throws IOException {
         SSLSocket secure = tls.upgrade(plain, settings.handshakeTimeout());
         socket = secure;
         attachStreams(secure);
-        session.tlsStarted(describe(secure.getSession()));
-        metrics.tlsStarted(secure.getSession().getProtocol());
-        return true;
+        SSLSession tlsSession = secure.getSession();
+        session.tlsStarted("version=" + tlsSession.getProtocol() + " cipher=" + tlsSession.getCipherSuite());
+        metrics.tlsStarted(tlsSession.getProtocol());
     }
 
     private boolean receiveData(Step.ReadData d) throws IOException {
@@ -198,7 +206,7 @@ final class SmtpConnection {
             Reception signed = signer.sign(d.envelope(), reception); // the client's content, after our trace header
             BodySink sink = new BodySink(signed.body(), d.sizeLimit(), settings.maxLineLength());
             if (!input.feed(new DotDecoder(sink), settings.dataTimeout())) return false;
-            BodyOutcome outcome = finish(sink, signed, true);
+            BodyOutcome outcome = finish(sink, signed);
             metrics.body(outcome, sink.octets());
             return carryOut(session.bodyEnded(outcome, sink.octets()));
         }
@@ -223,18 +231,17 @@ final class SmtpConnection {
         if (c.last()) chunkDecoder.finish();
         BodyOutcome outcome = !c.last() && chunkSink.problem() == null
                 ? BodyOutcome.CHUNK_STORED
-                : finish(chunkSink, chunkReception, c.last());
+                : finish(chunkSink, chunkReception);
         metrics.body(outcome, chunkSink.octets() - before);
         return carryOut(session.bodyEnded(outcome, chunkSink.octets() - before));
     }
 
     /** A body read to its end is committed, unless something was wrong with it. */
-    private static BodyOutcome finish(BodySink sink, Reception reception, boolean complete) {
+    private static BodyOutcome finish(BodySink sink, Reception reception) {
         sink.flush();
         if (sink.problem() != null) {
             return sink.writeFailure() instanceof SpoolException e ? storageOutcome(e) : sink.problem();
         }
-        if (!complete) return BodyOutcome.CHUNK_STORED;
         try {
             reception.commit();
             return BodyOutcome.STORED;
@@ -304,9 +311,5 @@ final class SmtpConnection {
         } catch (IOException ignored) {
             // nothing left to tell anyone
         }
-    }
-
-    static String describe(SSLSession tls) {
-        return "version=" + tls.getProtocol() + " cipher=" + tls.getCipherSuite();
     }
 }

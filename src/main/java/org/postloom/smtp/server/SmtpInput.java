@@ -55,10 +55,6 @@ final class SmtpInput {
         retryableTimeouts = false;
     }
 
-    boolean hasBuffered() {
-        return pos < limit;
-    }
-
     /**
      * Reads a line ending in LF. Returns null at end of stream. A line longer than
      * {@code maxLength} octets (CRLF excluded) is skipped to its end and reported as too long.

@@ -8,13 +8,12 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLSocket;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.SmtpSession;
 import org.postloom.spool.MessageStore;
@@ -84,10 +83,6 @@ public final class SmtpServer implements AutoCloseable {
         return sockets.stream().map(s -> (InetSocketAddress) s.getLocalSocketAddress()).toList();
     }
 
-    public int openConnections() {
-        return open.get();
-    }
-
     private void accept(ServerSocket server, boolean implicitTls) {
         while (!closed) {
             Socket socket;
@@ -105,47 +100,40 @@ public final class SmtpServer implements AutoCloseable {
                 metrics.refused();
                 Thread.ofVirtual().start(() -> refuse(socket, "4.7.0", "Too many connections, try again later",
                         "connection-limit limit=" + limits.total()));
-            } else if (!limits.isExempt(socket.getInetAddress())
-                    && !perClient.tryAcquire(socket.getInetAddress(), limits.perClient())) {
-                metrics.refused();
-                Thread.ofVirtual().start(() -> refuse(socket, "4.7.0", "Too many connections from your address",
-                        "client-connection-limit limit=" + limits.perClient()));
             } else {
+                boolean counted = !limits.isExempt(socket.getInetAddress());
+                if (counted && !perClient.tryAcquire(socket.getInetAddress(), limits.perClient())) {
+                    metrics.refused();
+                    Thread.ofVirtual().start(() -> refuse(socket, "4.7.0", "Too many connections from your address",
+                            "client-connection-limit limit=" + limits.perClient()));
+                    continue;
+                }
                 metrics.connected();
                 Thread.ofVirtual().name("smtp-" + socket.getInetAddress().getHostAddress() + ":" + socket.getPort())
-                        .start(() -> serve(socket, implicitTls));
+                        .start(() -> serve(socket, implicitTls, counted));
             }
         }
     }
 
-    private void serve(Socket socket, boolean implicitTls) {
+    /** @param counted whether the session holds one of its address's slots (see {@link ClientCounter}) */
+    private void serve(Socket socket, boolean implicitTls, boolean counted) {
         String client = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
         LOG.log(System.Logger.Level.INFO, () -> "connect client=" + client);
         try (socket) {
             socket.setTcpNoDelay(true);     // we batch replies ourselves (RFC 2920)
-            Socket active = socket;
-            String tlsDescription = "";
-            if (implicitTls) {
-                SSLSocket secure = tls.upgrade(socket, connectionSettings.handshakeTimeout());
-                active = secure;
-                tlsDescription = SmtpConnection.describe(secure.getSession());
-                metrics.tlsStarted(secure.getSession().getProtocol());
-            }
-            SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), tlsDescription, clock,
-                    store);
-            SmtpConnection connection = new SmtpConnection(socket, active, session, store, signer, tls,
-                    connectionSettings, metrics);
+            SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), clock, store);
+            SmtpConnection connection = new SmtpConnection(socket, session, store, signer, tls, connectionSettings, metrics);
             connections.add(connection);
             try {
                 if (draining) connection.drain();
-                connection.serve();
+                connection.serve(implicitTls);
             } finally {
                 connections.remove(connection);
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection client=" + client + " failed: " + e);
         } finally {
-            if (!limits.isExempt(socket.getInetAddress())) perClient.release(socket.getInetAddress());
+            if (counted) perClient.release(socket.getInetAddress());
             open.decrementAndGet();
             LOG.log(System.Logger.Level.INFO, () -> "disconnect client=" + client);
         }
