@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -58,6 +59,11 @@ import org.postloom.spool.Spool;
 import org.postloom.spool.SpoolOptions;
 import org.postloom.tls.KeyMaterial;
 import org.postloom.tls.ServerTls;
+import org.postloom.dns.PolicyDns;
+import org.postloom.tls.MtaSts;
+import org.postloom.tls.OutboundTlsPolicy;
+import org.postloom.tls.PolicyHttp;
+import org.postloom.tls.TrustRoots;
 
 /**
  * The relay put together from its parts, in the order the data flows backwards: the spool
@@ -75,6 +81,7 @@ public final class Relay implements AutoCloseable {
     private DeliveryScheduler delivery;
     private SmtpServer smtp;
     private AdminServer admin;
+    private AutoCloseable mtaStsRefresh;
 
     private Relay(PostloomConfig config) {
         this.config = config;
@@ -150,7 +157,7 @@ public final class Relay implements AutoCloseable {
         ClientSettings strict = base.withTlsPolicy(TlsPolicy.REQUIRED_VERIFIED);
         SmtpTransport transport = new SmtpTransport(resolver(metrics), d.port(),
                 hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
-                spool::openBody, metrics, hostname);
+                spool::openBody, metrics, hostname, outboundTlsPolicy(clock));
         Map<String, Integer> perDestination = d.destinations().entrySet().stream()
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
@@ -160,15 +167,43 @@ public final class Relay implements AutoCloseable {
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
     private Function<String, Resolution> resolver(DeliveryMetrics metrics) {
-        List<InetSocketAddress> servers = config.dns().servers().orElse(List.of()).stream()
-                .filter(s -> !s.isBlank()).map(s -> s.contains(":") ? HostPort.parse(s) : new InetSocketAddress(s, 53))
-                .toList();
         try {
-            return MxResolver.create(servers, config.dns().timeout(), metrics::dnsLookup)::resolve;
+            return MxResolver.create(dnsServers(), config.dns().timeout(), metrics::dnsLookup)::resolve;
         } catch (IllegalStateException noResolvers) {
             LOG.log(System.Logger.Level.WARNING, "no DNS resolvers: mail to MX destinations waits until postloom.dns.servers is set");
             return domain -> new Resolution.TemporaryFailure("no DNS resolvers configured");
         }
+    }
+
+    /**
+     * DANE and MTA-STS (CONTRACT.md 6): both ask the configured resolvers, DANE trusting their AD
+     * bit; MTA-STS policies are cached in the spool and refreshed in the background.
+     */
+    private OutboundTlsPolicy outboundTlsPolicy(Clock clock) {
+        PostloomConfig.Delivery d = config.delivery();
+        TrustRoots roots = TrustRoots.jdkAnd(config.tls().trustCa());
+        PolicyDns dns;
+        try {
+            dns = PolicyDns.create(dnsServers(), config.dns().timeout(), clock);
+        } catch (IllegalStateException noResolvers) {
+            return new OutboundTlsPolicy(Optional.empty(), Optional.empty(), roots, d.port());
+        }
+        Optional<MtaSts> mtaSts = Optional.empty();
+        if (d.mtaSts()) {
+            var http = new PolicyHttp(dns::addresses, roots, config.dns().timeout());
+            MtaSts policies = new MtaSts(dns::txt, http, config.spool().dir().resolve("mta-sts"), clock);
+            mtaStsRefresh = policies.refreshEvery(d.mtaStsRefresh());
+            mtaSts = Optional.of(policies);
+        }
+        LOG.log(System.Logger.Level.INFO, "outbound-tls dane=" + d.dane() + " mta-sts=" + d.mtaSts()
+                + " trust-ca=" + config.tls().trustCa().map(Object::toString).orElse("none"));
+        return new OutboundTlsPolicy(d.dane() ? Optional.of(dns) : Optional.empty(), mtaSts, roots, d.port());
+    }
+
+    private List<InetSocketAddress> dnsServers() {
+        return config.dns().servers().orElse(List.of()).stream()
+                .filter(s -> !s.isBlank()).map(s -> s.contains(":") ? HostPort.parse(s) : new InetSocketAddress(s, 53))
+                .toList();
     }
 
     /** DKIM keys are read now, so a bad one stops the start (the message names the file). */
@@ -234,6 +269,13 @@ public final class Relay implements AutoCloseable {
         if (smtp != null) smtp.drain(grace);
         if (admin != null) admin.close();
         if (delivery != null) delivery.drain(grace);
+        if (mtaStsRefresh != null) {
+            try {
+                mtaStsRefresh.close();
+            } catch (Exception ignored) {
+                // a stopped daemon thread
+            }
+        }
         if (spool != null) spool.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

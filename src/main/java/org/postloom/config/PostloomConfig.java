@@ -39,6 +39,25 @@ public interface PostloomConfig {
 
     Limits limits();
 
+    @WithName("tls-rpt")
+    TlsRpt tlsRpt();
+
+    /** SMTP TLS Reporting (RFC 8460): daily reports to the domains' {@code _smtp._tls} addresses. */
+    interface TlsRpt {
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The reporting period. */
+        @WithDefault("P1D")
+        Duration interval();
+
+        /** {@code organization-name}; empty means {@code postloom.hostname}. */
+        Optional<String> organization();
+
+        /** {@code contact-info}; empty means {@code postmaster@<hostname>}. */
+        Optional<String> contact();
+    }
+
     Auth auth();
 
     interface Auth {
@@ -128,6 +147,10 @@ public interface PostloomConfig {
         Optional<Path> cert();
 
         Optional<Path> key();
+
+        /** PEM CA certificates trusted besides the JDK's: MTA-STS fetches and MX certificates, TLS-RPT https. */
+        @WithName("trust-ca")
+        Optional<Path> trustCa();
     }
 
     interface Dns {
@@ -182,6 +205,20 @@ public interface PostloomConfig {
         /** Domains whose MX must offer TLS with a certificate valid for its name (else mail waits). */
         @WithName("require-verified-tls")
         Optional<List<String>> requireVerifiedTls();
+
+        /** Apply MTA-STS policies of recipient domains (RFC 8461). */
+        @WithName("mta-sts")
+        @WithDefault("true")
+        boolean mtaSts();
+
+        /** How often cached MTA-STS policies are checked and fetched again before they expire (RFC 8461 10.2). */
+        @WithName("mta-sts-refresh")
+        @WithDefault("PT1H")
+        Duration mtaStsRefresh();
+
+        /** Apply DANE (RFC 7672) when the resolver validates DNSSEC (AD bit). */
+        @WithDefault("true")
+        boolean dane();
 
         interface DestinationLimits {
             @WithName("max-connections")

@@ -7,16 +7,21 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.MessageBody;
 import org.postloom.delivery.client.OutboundConnection;
 import org.postloom.delivery.client.SiteFailure;
+import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MailHost;
 import org.postloom.dns.Resolution;
 import org.postloom.mail.QueueId;
 import org.postloom.smtp.Reply;
+import org.postloom.tls.HostTlsPolicy;
+import org.postloom.tls.OutboundTlsPolicy;
+import org.postloom.tls.TlsResult;
 
 /**
  * Delivery over SMTP: finds the next hop's hosts (MX records, or the fixed route), connects to
@@ -35,8 +40,8 @@ public final class SmtpTransport implements Transport {
         InputStream open(QueueId id) throws IOException;
     }
 
-    /** One address to try, with the name TLS should see. */
-    private record Candidate(String name, InetSocketAddress address) {}
+    /** One address to try, with the name TLS should see and the TLS its policy demands. */
+    private record Candidate(String name, InetSocketAddress address, HostTlsPolicy tls) {}
 
     private final Function<String, Resolution> dns;
     private final int mxPort;
@@ -44,6 +49,7 @@ public final class SmtpTransport implements Transport {
     private final Bodies bodies;
     private final DeliveryMetrics metrics;
     private final String ourName;
+    private final OutboundTlsPolicy tlsPolicy;
     private volatile boolean stopping;
 
     /**
@@ -54,6 +60,13 @@ public final class SmtpTransport implements Transport {
      */
     public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings,
                          Bodies bodies, DeliveryMetrics metrics, String ourName) {
+        this(dns, mxPort, settings, bodies, metrics, ourName, OutboundTlsPolicy.opportunisticOnly());
+    }
+
+    /** @param tlsPolicy DANE and MTA-STS for MX destinations whose settings say {@link TlsPolicy#OPPORTUNISTIC} */
+    public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings,
+                         Bodies bodies, DeliveryMetrics metrics, String ourName, OutboundTlsPolicy tlsPolicy) {
+        this.tlsPolicy = tlsPolicy;
         this.metrics = metrics;
         this.ourName = ourName.endsWith(".") ? ourName.substring(0, ourName.length() - 1) : ourName;
         this.dns = dns;
@@ -74,6 +87,7 @@ public final class SmtpTransport implements Transport {
         private Routing routing;
         private OutboundConnection connection;
         private String host;
+        private TlsResult lastTls;
 
         OutboundSession(NextHop hop) {
             this.hop = hop;
@@ -97,8 +111,10 @@ public final class SmtpTransport implements Transport {
                         Connected c = connect(routing.candidates(), settings.apply(hop));
                         connection = c.connection();
                         host = c.host();
+                        lastTls = connection.tls();
                     } catch (SiteFailure e) {
                         lastSiteFailure = e.outcome();
+                        lastTls = e.tls().orElse(null);
                     }
                 }
                 if (connection == null) {
@@ -119,10 +135,14 @@ public final class SmtpTransport implements Transport {
 
         @Override
         public String via() {
-            if (connection == null) return hop.toString();
-            String tls = connection.tlsDescription();
+            if (connection == null) return hop + (lastTls == null ? "" : " " + lastTls.logFields());
             return hop + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
-                    + "]:" + connection.address().getPort() + " tls=" + (tls.isEmpty() ? "none" : tls.replace(' ', '/'));
+                    + "]:" + connection.address().getPort() + " " + connection.tls().logFields();
+        }
+
+        @Override
+        public Optional<TlsResult> tls() {
+            return Optional.ofNullable(lastTls);
         }
 
         @Override
@@ -144,7 +164,7 @@ public final class SmtpTransport implements Transport {
         SiteFailure last = null;
         for (Candidate c : candidates) {
             try {
-                return new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings));
+                return new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings, c.tls()));
             } catch (SiteFailure e) {
                 LOG.log(System.Logger.Level.INFO, "connect-failed host=" + c.name() + " address=" + c.address()
                         + " reply=\"" + e.getMessage() + "\"");
@@ -159,19 +179,32 @@ public final class SmtpTransport implements Transport {
 
     private Routing candidates(NextHop hop) {
         return switch (hop) {
-            case NextHop.Fixed f -> hosts(f.host(), f.port(), false);
-            case NextHop.Mx m -> hosts(m.domain(), mxPort, true);
+            case NextHop.Fixed f -> hosts(hop, f.host(), f.port(), false);
+            case NextHop.Mx m -> hosts(hop, m.domain(), mxPort, true);
         };
     }
 
-    private Routing hosts(String name, int port, boolean viaMx) {
+    /**
+     * The TLS each host must give: the destination's fixed level, or for MX destinations at the
+     * opportunistic level, what DANE and MTA-STS say (OutboundTlsPolicy).
+     */
+    private Function<String, HostTlsPolicy> tlsFor(NextHop hop, List<MailHost> hosts) {
+        TlsPolicy level = settings.apply(hop).tlsPolicy();
+        if (level == TlsPolicy.REQUIRED_VERIFIED) return tlsPolicy::verified;
+        if (level == TlsPolicy.OPPORTUNISTIC && hop instanceof NextHop.Mx mx) {
+            return tlsPolicy.forDomain(mx.domain(), hosts.stream().map(MailHost::name).toList())::forHost;
+        }
+        return name -> OutboundConnection.levelPolicy(level, name);
+    }
+
+    private Routing hosts(NextHop hop, String name, int port, boolean viaMx) {
         if (name.startsWith("[") && name.endsWith("]")) {
             // An address literal (RFC 5321 4.1.3): no DNS at all.
             String literal = name.substring(1, name.length() - 1);
             if (literal.regionMatches(true, 0, "IPv6:", 0, 5)) literal = literal.substring(5);
-            return literal(literal, port);
+            return literal(hop, literal, port);
         }
-        if (IP_LITERAL.matcher(name).matches()) return literal(name, port);
+        if (IP_LITERAL.matcher(name).matches()) return literal(hop, name, port);
         Resolution resolution = dns.apply(name);
         metrics.dnsResult(resolution);
         return switch (resolution) {
@@ -181,9 +214,11 @@ public final class SmtpTransport implements Transport {
                     yield verdict(new Outcome.Failed(Reply.of(554, "5.4.6",
                             "Mail for " + name + " loops back to myself (" + ourName + " is its best MX)"), Outcome.Scope.RECIPIENT));
                 }
+                Function<String, HostTlsPolicy> tls = tlsFor(hop, hosts);
                 List<Candidate> out = new ArrayList<>();
                 for (MailHost host : hosts) {
-                    for (InetAddress a : host.addresses()) out.add(new Candidate(host.name(), new InetSocketAddress(a, port)));
+                    HostTlsPolicy policy = tls.apply(host.name());
+                    for (InetAddress a : host.addresses()) out.add(new Candidate(host.name(), new InetSocketAddress(a, port), policy));
                 }
                 yield new Routing(out, null);
             }
@@ -207,9 +242,10 @@ public final class SmtpTransport implements Transport {
         return hosts.stream().filter(h -> h.preference() < ours).toList();
     }
 
-    private static Routing literal(String address, int port) {
+    private Routing literal(NextHop hop, String address, int port) {
         try {
-            return new Routing(List.of(new Candidate(address, new InetSocketAddress(InetAddress.ofLiteral(address), port))), null);
+            var target = new InetSocketAddress(InetAddress.ofLiteral(address), port);
+            return new Routing(List.of(new Candidate(address, target, tlsFor(hop, List.of()).apply(address))), null);
         } catch (IllegalArgumentException e) {
             return verdict(new Outcome.Failed(Reply.of(550, "5.1.2", "Bad address literal " + address), Outcome.Scope.RECIPIENT));
         }

@@ -1,7 +1,9 @@
 package org.postloom.delivery;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
+import org.postloom.tls.TlsResult;
 
 /**
  * Carries work items to one destination (the seam between the scheduler and SMTP: the scheduler
@@ -31,6 +33,14 @@ public interface Transport {
 
         /** Where the last items went: host, address and TLS, for the log. */
         String via();
+
+        /**
+         * The TLS of the last connection or connection attempt: policy (dane, mta-sts, ...),
+         * whether the MX was authenticated, and the failure that deferred it, if any.
+         */
+        default Optional<TlsResult> tls() {
+            return Optional.empty();
+        }
 
         /** Says goodbye (QUIT) and closes. */
         @Override

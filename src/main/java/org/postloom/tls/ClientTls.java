@@ -42,6 +42,14 @@ public final class ClientTls {
         return new ClientTls(TlsContexts.verifyingClient(trustAnchors).getSocketFactory(), true);
     }
 
+    /**
+     * For one connection: the certificate is judged by {@code trustManager} (DANE or MTA-STS), which
+     * checks names itself, so the JSSE name check stays off.
+     */
+    static ClientTls judgedBy(PolicyTrustManager trustManager) {
+        return new ClientTls(TlsContexts.clientTrusting(trustManager).getSocketFactory(), false);
+    }
+
     /** Whether this client checks the peer's certificate and host name. */
     public boolean verifiesPeer() {
         return verifying;
