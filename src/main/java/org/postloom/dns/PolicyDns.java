@@ -107,7 +107,7 @@ public final class PolicyDns {
 
     /** Asks (name, type), from the cache while its answer is fresh. */
     public SecureAnswer ask(String name, int type) {
-        Optional<Name> absolute = DomainNames.toAbsoluteName(name);
+        Optional<Name> absolute = absolute(name);
         if (absolute.isEmpty()) return new SecureAnswer.NoSuchName(false);
         Key key = new Key(absolute.get(), type);
         Instant now = clock.instant();
@@ -116,6 +116,26 @@ public final class PolicyDns {
         SecureAnswer answer = send(key);
         cache.put(key, new Cached(answer, now.plus(ttl(answer))));
         return answer;
+    }
+
+    /**
+     * Service labels ({@code _25._tcp.}, {@code _mta-sts.}, {@code _smtp._tls.}) are not host name
+     * labels: IDNA's STD3 rules would refuse their underscore, so only the host part is converted.
+     */
+    private static Optional<Name> absolute(String name) {
+        int split = 0;
+        while (split < name.length() && name.charAt(split) == '_') {
+            int dot = name.indexOf('.', split);
+            if (dot < 0) return Optional.empty();
+            split = dot + 1;
+        }
+        Optional<Name> host = DomainNames.toAbsoluteName(name.substring(split));
+        if (split == 0 || host.isEmpty()) return host;
+        try {
+            return Optional.of(Name.concatenate(Name.fromString(name.substring(0, split - 1)), host.get()));
+        } catch (org.xbill.DNS.TextParseException | org.xbill.DNS.NameTooLongException e) {
+            return Optional.empty();
+        }
     }
 
     private SecureAnswer send(Key key) {
