@@ -63,7 +63,10 @@ import org.postloom.dns.PolicyDns;
 import org.postloom.tls.MtaSts;
 import org.postloom.tls.OutboundTlsPolicy;
 import org.postloom.tls.PolicyHttp;
+import org.postloom.tls.TlsReports;
 import org.postloom.tls.TrustRoots;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.Mailbox;
 
 /**
  * The relay put together from its parts, in the order the data flows backwards: the spool
@@ -82,6 +85,7 @@ public final class Relay implements AutoCloseable {
     private SmtpServer smtp;
     private AdminServer admin;
     private AutoCloseable mtaStsRefresh;
+    private AutoCloseable tlsReporting;
 
     private Relay(PostloomConfig config) {
         this.config = config;
@@ -157,7 +161,7 @@ public final class Relay implements AutoCloseable {
         ClientSettings strict = base.withTlsPolicy(TlsPolicy.REQUIRED_VERIFIED);
         SmtpTransport transport = new SmtpTransport(resolver(metrics), d.port(),
                 hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
-                spool::openBody, metrics, hostname, outboundTlsPolicy(clock));
+                spool::openBody, metrics, hostname, outboundTlsPolicy(hostname, clock));
         Map<String, Integer> perDestination = d.destinations().entrySet().stream()
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
@@ -179,7 +183,7 @@ public final class Relay implements AutoCloseable {
      * DANE and MTA-STS (CONTRACT.md 6): both ask the configured resolvers, DANE trusting their AD
      * bit; MTA-STS policies are cached in the spool and refreshed in the background.
      */
-    private OutboundTlsPolicy outboundTlsPolicy(Clock clock) {
+    private OutboundTlsPolicy outboundTlsPolicy(String hostname, Clock clock) {
         PostloomConfig.Delivery d = config.delivery();
         TrustRoots roots = TrustRoots.jdkAnd(config.tls().trustCa());
         PolicyDns dns;
@@ -197,7 +201,30 @@ public final class Relay implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "outbound-tls dane=" + d.dane() + " mta-sts=" + d.mtaSts()
                 + " trust-ca=" + config.tls().trustCa().map(Object::toString).orElse("none"));
-        return new OutboundTlsPolicy(d.dane() ? Optional.of(dns) : Optional.empty(), mtaSts, roots, d.port());
+        return new OutboundTlsPolicy(d.dane() ? Optional.of(dns) : Optional.empty(), mtaSts, roots, d.port(),
+                tlsReports(hostname, dns, roots, clock));
+    }
+
+    /** RFC 8460 reports, mailed through our own spool (null sender, so that they never bounce in a loop). */
+    private Optional<TlsReports> tlsReports(String hostname, PolicyDns dns, TrustRoots roots, Clock clock) {
+        PostloomConfig.TlsRpt r = config.tlsRpt();
+        if (!r.enabled()) return Optional.empty();
+        var submitter = new TlsReports.Submitter(r.organization().orElse(hostname), r.contact().orElse("postmaster@" + hostname), hostname);
+        TlsReports.Mailer mailer = (to, message) -> {
+            int at = to.lastIndexOf('@');
+            Envelope envelope = new Envelope(spool.newQueueId(), Mailbox.NULL, List.of(new Mailbox(to.substring(0, at), to.substring(at + 1))),
+                    Envelope.BodyType.SEVEN_BIT, false, clock.instant(), "tls-rpt", "");
+            try (var reception = spool.receive(envelope)) {
+                reception.body().write(message);
+                reception.commit();
+            }
+        };
+        var reports = new TlsReports(config.spool().dir().resolve("tls-rpt"), clock, r.interval(), submitter, dns::txt,
+                new PolicyHttp(dns::addresses, roots, config.dns().timeout()), mailer);
+        Duration check = r.interval().dividedBy(4);
+        tlsReporting = reports.sendEvery(check.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : check.compareTo(Duration.ofMinutes(15)) > 0 ? Duration.ofMinutes(15) : check);
+        return Optional.of(reports);
     }
 
     private List<InetSocketAddress> dnsServers() {
@@ -269,9 +296,9 @@ public final class Relay implements AutoCloseable {
         if (smtp != null) smtp.drain(grace);
         if (admin != null) admin.close();
         if (delivery != null) delivery.drain(grace);
-        if (mtaStsRefresh != null) {
+        for (AutoCloseable background : new AutoCloseable[] {mtaStsRefresh, tlsReporting}) {
             try {
-                mtaStsRefresh.close();
+                if (background != null) background.close();
             } catch (Exception ignored) {
                 // a stopped daemon thread
             }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.postloom.delivery.client.ClientSettings;
@@ -40,8 +41,10 @@ public final class SmtpTransport implements Transport {
         InputStream open(QueueId id) throws IOException;
     }
 
-    /** One address to try, with the name TLS should see and the TLS its policy demands. */
-    private record Candidate(String name, InetSocketAddress address, HostTlsPolicy tls) {}
+    /** One address to try, with the name TLS should see, the TLS its policy demands, and where TLS-RPT hears of it. */
+    private record Candidate(String name, InetSocketAddress address, HostTlsPolicy tls, Consumer<TlsResult> report) {}
+
+    private static final Consumer<TlsResult> UNREPORTED = result -> {};
 
     private final Function<String, Resolution> dns;
     private final int mxPort;
@@ -164,8 +167,11 @@ public final class SmtpTransport implements Transport {
         SiteFailure last = null;
         for (Candidate c : candidates) {
             try {
-                return new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings, c.tls()));
+                var connected = new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings, c.tls()));
+                c.report().accept(connected.connection().tls());
+                return connected;
             } catch (SiteFailure e) {
+                e.tls().ifPresent(c.report());
                 LOG.log(System.Logger.Level.INFO, "connect-failed host=" + c.name() + " address=" + c.address()
                         + " reply=\"" + e.getMessage() + "\"");
                 last = e;
@@ -184,16 +190,10 @@ public final class SmtpTransport implements Transport {
         };
     }
 
-    /**
-     * The TLS each host must give: the destination's fixed level, or for MX destinations at the
-     * opportunistic level, what DANE and MTA-STS say (OutboundTlsPolicy).
-     */
-    private Function<String, HostTlsPolicy> tlsFor(NextHop hop, List<MailHost> hosts) {
+    /** The TLS each host must give at the destination's fixed level (routes, require-verified-tls, literals). */
+    private Function<String, HostTlsPolicy> tlsFor(NextHop hop) {
         TlsPolicy level = settings.apply(hop).tlsPolicy();
         if (level == TlsPolicy.REQUIRED_VERIFIED) return tlsPolicy::verified;
-        if (level == TlsPolicy.OPPORTUNISTIC && hop instanceof NextHop.Mx mx) {
-            return tlsPolicy.forDomain(mx.domain(), hosts.stream().map(MailHost::name).toList())::forHost;
-        }
         return name -> OutboundConnection.levelPolicy(level, name);
     }
 
@@ -214,11 +214,18 @@ public final class SmtpTransport implements Transport {
                     yield verdict(new Outcome.Failed(Reply.of(554, "5.4.6",
                             "Mail for " + name + " loops back to myself (" + ourName + " is its best MX)"), Outcome.Scope.RECIPIENT));
                 }
-                Function<String, HostTlsPolicy> tls = tlsFor(hop, hosts);
+                // MX destinations at the opportunistic level: DANE and MTA-STS decide, once per session.
+                boolean dynamic = hop instanceof NextHop.Mx && settings.apply(hop).tlsPolicy() == TlsPolicy.OPPORTUNISTIC;
+                OutboundTlsPolicy.DomainTls domain = dynamic
+                        ? tlsPolicy.forDomain(name, hosts.stream().map(MailHost::name).toList()) : null;
+                Function<String, HostTlsPolicy> tls = domain != null ? domain::forHost : tlsFor(hop);
                 List<Candidate> out = new ArrayList<>();
                 for (MailHost host : hosts) {
                     HostTlsPolicy policy = tls.apply(host.name());
-                    for (InetAddress a : host.addresses()) out.add(new Candidate(host.name(), new InetSocketAddress(a, port), policy));
+                    for (InetAddress a : host.addresses()) {
+                        Consumer<TlsResult> report = domain == null ? UNREPORTED : result -> domain.report(host.name(), a, result);
+                        out.add(new Candidate(host.name(), new InetSocketAddress(a, port), policy, report));
+                    }
                 }
                 yield new Routing(out, null);
             }
@@ -245,7 +252,7 @@ public final class SmtpTransport implements Transport {
     private Routing literal(NextHop hop, String address, int port) {
         try {
             var target = new InetSocketAddress(InetAddress.ofLiteral(address), port);
-            return new Routing(List.of(new Candidate(address, target, tlsFor(hop, List.of()).apply(address))), null);
+            return new Routing(List.of(new Candidate(address, target, tlsFor(hop).apply(address), UNREPORTED)), null);
         } catch (IllegalArgumentException e) {
             return verdict(new Outcome.Failed(Reply.of(550, "5.1.2", "Bad address literal " + address), Outcome.Scope.RECIPIENT));
         }

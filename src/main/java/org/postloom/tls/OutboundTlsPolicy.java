@@ -1,5 +1,6 @@
 package org.postloom.tls;
 
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,24 @@ import org.xbill.DNS.TLSARecord;
  */
 public final class OutboundTlsPolicy {
 
-    /** Per host of a domain, in the order given, with the MTA-STS lookup for reporting. */
-    public record DomainTls(String domain, Map<String, HostTlsPolicy> hosts, MtaSts.Lookup mtaSts) {
+    /**
+     * Per host of a domain, in the order given, with what TLS-RPT says about each (RFC 8460 4.4).
+     */
+    public record DomainTls(String domain, Map<String, HostTlsPolicy> hosts, Map<String, ReportedPolicy> reported,
+                            MtaSts.Lookup mtaSts, Optional<TlsReports> reports) {
         public HostTlsPolicy forHost(String host) {
             return hosts.getOrDefault(host, HostTlsPolicy.Secured.opportunistic());
+        }
+
+        /**
+         * Notes one session with {@code host} at {@code ip} for TLS-RPT. A policy that could not be
+         * fetched is a failure of the session even when mail went (RFC 8460 4.3.2).
+         */
+        public void report(String host, InetAddress ip, TlsResult result) {
+            if (reports.isEmpty()) return;
+            TlsResult noted = result.failure().isEmpty() && mtaSts.policy().isEmpty() && mtaSts.fetchFailure().isPresent()
+                    ? new TlsResult(result.policy(), result.cipher(), result.authenticated(), mtaSts.fetchFailure()) : result;
+            reports.get().record(domain, reported.getOrDefault(host, ReportedPolicy.NONE), host, ip, noted);
         }
     }
 
@@ -35,6 +50,7 @@ public final class OutboundTlsPolicy {
     private final Optional<MtaSts> mtaSts;
     private final TrustRoots roots;
     private final int port;
+    private final Optional<TlsReports> reports;
 
     /**
      * @param dane   the DNSSEC-aware resolver, or empty with {@code postloom.delivery.dane=false}
@@ -42,6 +58,13 @@ public final class OutboundTlsPolicy {
      * @param port   the SMTP port of MX hosts, which names their TLSA records
      */
     public OutboundTlsPolicy(Optional<PolicyDns> dane, Optional<MtaSts> mtaSts, TrustRoots roots, int port) {
+        this(dane, mtaSts, roots, port, Optional.empty());
+    }
+
+    /** @param reports where session outcomes go for TLS-RPT, or empty with {@code postloom.tls-rpt.enabled=false} */
+    public OutboundTlsPolicy(Optional<PolicyDns> dane, Optional<MtaSts> mtaSts, TrustRoots roots, int port,
+                             Optional<TlsReports> reports) {
+        this.reports = reports;
         this.dane = dane;
         this.mtaSts = mtaSts;
         this.roots = roots;
@@ -63,11 +86,18 @@ public final class OutboundTlsPolicy {
         MtaSts.Lookup sts = mtaSts.map(m -> m.lookup(domain)).orElse(new MtaSts.Lookup(Optional.empty(), Optional.empty()));
         boolean secureMx = dane.isPresent() && dane.get().mx(domain).authenticated();
         Map<String, HostTlsPolicy> out = new LinkedHashMap<>();
+        Map<String, ReportedPolicy> reported = new LinkedHashMap<>();
         for (String host : hosts) {
             Optional<HostTlsPolicy> viaDane = secureMx ? daneFor(dane.get(), host) : Optional.empty();
-            out.put(host, viaDane.orElseGet(() -> stsFor(sts.policy(), host)));
+            HostTlsPolicy policy = viaDane.orElseGet(() -> stsFor(sts.policy(), host));
+            out.put(host, policy);
+            reported.put(host, switch (policy) {
+                case HostTlsPolicy.Secured s when s.check().orElse(null) instanceof CertificateCheck.Dane d -> ReportedPolicy.tlsa(d.records());
+                case HostTlsPolicy p when p.kind() == TlsPolicyKind.MTA_STS -> ReportedPolicy.sts(sts.policy().orElseThrow());
+                default -> ReportedPolicy.NONE;
+            });
         }
-        return new DomainTls(domain, out, sts);
+        return new DomainTls(domain, out, reported, sts, reports);
     }
 
     /** RFC 7672 2.2: empty when DANE does not apply to the host (no TLSA, or not authenticated). */
