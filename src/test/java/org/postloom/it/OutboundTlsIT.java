@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,9 @@ class OutboundTlsIT {
         p.put("postloom.dns.servers", TlsWorld.RESOLVER + ":53");
         p.put("postloom.delivery.port", "25");
         p.put("postloom.tls.trust-ca", world.ca.caCert.toString());
+        p.put("postloom.tls-rpt.enabled", "true");
+        p.put("postloom.tls-rpt.interval", "PT2S");
+        p.put("postloom.tls-rpt.organization", "Postloom Test");
         return Relay.start(ConfigLoader.of(p));
     }
 
@@ -142,5 +146,33 @@ class OutboundTlsIT {
         } finally {
             world.policyHost.start();
         }
+    }
+    /**
+     * RFC 8460: after the (2 s) period, the reports of rpt-good and rpt-unrel reach the https
+     * rua (POST, application/tlsrpt+gzip) and the mailto rua (a multipart/report mail delivered
+     * through the relay itself, here to the good MX), each with the fields of RFC 8460 4.4.
+     */
+    @Test
+    void tlsRptReportsReachTheHttpsAndMailtoAddresses() throws Exception {
+        send("rpt@rpt-good.plain.test", "rpt-good");
+        send("rpt@rpt-unrel.plain.test", "rpt-unrel");
+        log.await("delivered", "rpt@rpt-good.plain.test");
+        log.await("deferred", "rpt@rpt-unrel.plain.test");
+        JsonNode good = TlsReportCheck.awaitPosted(world.policyHost, "rpt-good.plain.test");
+        JsonNode unrel = TlsReportCheck.awaitPosted(world.policyHost, "rpt-unrel.plain.test");
+        TlsReportCheck.validate(good, "Postloom Test");
+        TlsReportCheck.validate(unrel, "Postloom Test");
+        JsonNode goodPolicy = good.get("policies").get(0);
+        assertThat(goodPolicy.at("/policy/policy-type").asText()).isEqualTo("sts");
+        assertThat(goodPolicy.at("/policy/policy-string").toString()).contains("mode: enforce");
+        assertThat(goodPolicy.at("/policy/mx-host/0").asText()).isEqualTo("mx-good.plain.test");
+        assertThat(goodPolicy.at("/summary/total-successful-session-count").asLong()).isPositive();
+        JsonNode unrelPolicy = unrel.get("policies").get(0);
+        assertThat(unrelPolicy.at("/summary/total-failure-session-count").asLong()).isPositive();
+        assertThat(unrelPolicy.at("/failure-details/0/result-type").asText()).isEqualTo("certificate-not-trusted");
+        assertThat(unrelPolicy.at("/failure-details/0/receiving-mx-hostname").asText()).isEqualTo("mx-unrel.plain.test");
+        JsonNode mailed = TlsReportCheck.awaitMailed(world.good.store(), "rpt-unrel.plain.test");
+        TlsReportCheck.validate(mailed, "Postloom Test");
+        assertThat(mailed.at("/policies/0/failure-details/0/result-type").asText()).isEqualTo("certificate-not-trusted");
     }
 }

@@ -3,6 +3,7 @@ package org.postloom.it;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.postloom.tls.KeyMaterial;
 
 /**
@@ -62,7 +63,7 @@ final class TlsWorld implements AutoCloseable {
                 "plain.test", plainZone(goodSpki), "_25._tcp.mx-bogus");
         policyHost = new PolicyHost(POLICY_HOST, KeyMaterial.load(policyCert.chain(), policyCert.key()));
         STS_DOMAINS.forEach((domain, mx) -> policyHost.policies.put("mta-sts." + domain + ".plain.test",
-                policy(domain.equals("sts-testing") ? "testing" : "enforce", domain.equals("sts-good") || domain.equals("sts-notlisted")
+                policy(domain.equals("sts-testing") ? "testing" : "enforce", Set.of("sts-good", "sts-notlisted", "rpt-good").contains(domain)
                         ? "mx-good.plain.test" : "*.plain.test")));
         policyHost.start();
         good = TlsPeers.TlsSink.start(GOOD, "mx-good.test", KeyMaterial.load(goodCert.chain(), goodCert.key()));
@@ -71,10 +72,10 @@ final class TlsWorld implements AutoCloseable {
         clear = TlsPeers.ClearTextSink.start(CLEAR, dir);
     }
 
-    /** MTA-STS domains (under plain.test) and their MX host. */
+    /** MTA-STS domains (under plain.test) and their MX host; rpt-* also publish TLS-RPT records. */
     static final Map<String, String> STS_DOMAINS = Map.of("sts-good", "mx-good", "sts-wrong", "mx-wrong",
             "sts-unrel", "mx-unrel", "sts-plain", "mx-plain", "sts-notlisted", "other", "sts-testing", "mx-unrel",
-            "sts-cached", "mx-unrel");
+            "sts-cached", "mx-unrel", "rpt-good", "mx-good", "rpt-unrel", "mx-unrel");
 
     /** Whether the sink of {@code sink} accepted a message with this subject. */
     boolean got(Sink sink, String subject) throws java.io.IOException {
@@ -125,6 +126,8 @@ final class TlsWorld implements AutoCloseable {
                 mx-wrong A %s
                 mx-unrel A %s
                 mx-plain A %s
+                _smtp._tls.rpt-good TXT "v=TLSRPTv1; rua=https://mta-sts.rpt-good.plain.test/tlsrpt,mailto:reports@rpt-good.plain.test"
+                _smtp._tls.rpt-unrel TXT "v=TLSRPTv1; rua=https://mta-sts.rpt-good.plain.test/tlsrpt,mailto:reports@rpt-good.plain.test"
                 """.formatted(UNRELATED, goodSpki, GOOD, GOOD, WRONG, UNRELATED, CLEAR));
         STS_DOMAINS.forEach((domain, host) -> z.append(domain).append(" MX 10 ").append(host).append('\n')
                 .append("_mta-sts.").append(domain).append(" TXT \"v=STSv1; id=20261201\"\n")
