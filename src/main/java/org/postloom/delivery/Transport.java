@@ -3,6 +3,7 @@ package org.postloom.delivery;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.tls.TlsResult;
 
 /**

@@ -1,7 +1,6 @@
 package org.postloom.delivery.client;
 
 import java.util.Optional;
-import org.postloom.delivery.Outcome;
 import org.postloom.tls.TlsResult;
 
 /**
