@@ -42,22 +42,29 @@ public final class OutboundConnection implements AutoCloseable {
 
     /** The TLS handshake failed where the policy lets mail go in clear text, on a new connection. */
     private static final class HandshakeFailed extends Exception {
-        final SSLException cause;
+        final transient TlsResult result;
 
-        HandshakeFailed(SSLException cause) {
+        HandshakeFailed(SSLException cause, TlsResult result) {
             super(cause);
-            this.cause = cause;
+            this.result = result;
         }
     }
 
     /** STARTTLS with the connection's policy, and what it gave so far. */
     private static final class TlsState {
         final HostTlsPolicy.Secured policy;
+        /** After a failed handshake where clear text is allowed: no STARTTLS, the failure kept for the log. */
+        final boolean clearTextOnly;
         TlsResult result;
 
-        TlsState(HostTlsPolicy.Secured policy) {
+        TlsState(HostTlsPolicy.Secured policy, boolean clearTextOnly, TlsResult result) {
             this.policy = policy;
-            this.result = new TlsResult(policy.kind(), "", false, java.util.Optional.empty());
+            this.clearTextOnly = clearTextOnly;
+            this.result = result;
+        }
+
+        TlsState(HostTlsPolicy.Secured policy) {
+            this(policy, false, new TlsResult(policy.kind(), "", false, java.util.Optional.empty()));
         }
     }
 
@@ -92,14 +99,16 @@ public final class OutboundConnection implements AutoCloseable {
             case HostTlsPolicy.Refused refused -> throw new SiteFailure(ReplyClassifier.tlsPolicyRefused(refused.result()), refused.result());
             case HostTlsPolicy.Secured s -> s;
         };
+        TlsState fallback;
         try {
             return attempt(address, serverName, settings, secured.kind() == TlsPolicyKind.NONE ? null : new TlsState(secured));
         } catch (HandshakeFailed e) {
             // Only where clear text is allowed (opportunistic, MTA-STS testing) does a failed handshake go on.
+            fallback = new TlsState(secured, true, e.result);
         }
         // A failed handshake spoils the connection: go again in clear text, as Postfix does.
         try {
-            return attempt(address, serverName, settings, null);
+            return attempt(address, serverName, settings, fallback);
         } catch (HandshakeFailed impossible) {
             throw new AssertionError("no handshake without TLS", impossible);
         }
@@ -121,7 +130,7 @@ public final class OutboundConnection implements AutoCloseable {
             if (greeting.code() != 220) throw refusedBy(wire, greeting);
             stage = "after EHLO to " + address;
             Capabilities capabilities = hello(wire, settings);
-            if (tls != null) {
+            if (tls != null && !tls.clearTextOnly) {
                 stage = "after STARTTLS to " + address;
                 if (startTls(wire, capabilities, serverName, settings, tls)) {
                     stage = "after EHLO in TLS to " + address;
@@ -182,7 +191,7 @@ public final class OutboundConnection implements AutoCloseable {
         } catch (HostTlsPolicy.Failed e) {
             tls.result = e.result();
             if (required) throw new SiteFailure(ReplyClassifier.tlsHandshakeFailed(e.result(), serverName), e.result());
-            throw new HandshakeFailed(e.sslCause());
+            throw new HandshakeFailed(e.sslCause(), e.result());
         }
         tls.result = secure.result();
         wire.secure(secure.connection().socket(), settings.timeouts().hello());
