@@ -31,6 +31,8 @@ final class EntryCodec {
      */
     private static final byte ENVELOPE_V1 = 1, ENVELOPE_V2 = 2;
     private static final byte PENDING = 0, DELIVERED = 1, DEFERRED = 2, FAILED = 3;
+    /** Deferred, and its delay report sent (RFC 3461 DELAY); a new tag, so older records read as before. */
+    private static final byte DEFERRED_REPORTED = 4;
 
     private EntryCodec() { }
 
@@ -106,7 +108,7 @@ final class EntryCodec {
                 case RecipientState.Pending p -> out.writeByte(PENDING);
                 case RecipientState.Delivered d -> out.writeByte(DELIVERED);
                 case RecipientState.Deferred d -> {
-                    out.writeByte(DEFERRED);
+                    out.writeByte(d.delayReported() ? DEFERRED_REPORTED : DEFERRED);
                     out.writeLong(d.nextAttempt().toEpochMilli());
                     writeString(out, d.reply());
                 }
@@ -127,6 +129,7 @@ final class EntryCodec {
             case PENDING -> RecipientState.PENDING;
             case DELIVERED -> RecipientState.DELIVERED;
             case DEFERRED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in));
+            case DEFERRED_REPORTED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in), true);
             case FAILED -> new RecipientState.Failed(readString(in));
             default -> throw new IOException("unknown recipient state");
         };
