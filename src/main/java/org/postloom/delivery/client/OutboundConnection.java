@@ -100,7 +100,7 @@ public final class OutboundConnection implements AutoCloseable {
                 TlsConnection secure = startTls(wire, capabilities, serverName, settings, tlsPolicy);
                 if (secure != null) {
                     tls = secure.description();
-                    authenticated = tlsPolicy.client().orElseThrow().verifiesPeer();
+                    authenticated = settings.tlsClient(tlsPolicy).orElseThrow().verifiesPeer();
                     stage = "after EHLO in TLS to " + address;
                     capabilities = hello(wire, settings);
                 }
@@ -154,7 +154,7 @@ public final class OutboundConnection implements AutoCloseable {
             return null; // RFC 3207 4: the session goes on as before, in clear text
         }
         if (wire.hasUnreadInput()) throw new SiteFailure(ReplyClassifier.protocolError("data after the 220 to STARTTLS"));
-        ClientTls client = policy.client().orElseThrow();
+        ClientTls client = settings.tlsClient(policy).orElseThrow();
         Socket plain = wire.plainSocket();
         TlsConnection secure;
         try {
