@@ -18,8 +18,8 @@ import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.RecipientDsn;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageStore;
 import org.postloom.spool.SpooledMessage;
 
 /**
@@ -78,15 +78,15 @@ public final class Bouncer {
         this(store, bodies, hostname, clock, 10L * 1024 * 1024);
     }
 
-    public void failed(SpooledMessage original, List<Notice> notices) throws SpoolException {
+    public void failed(SpooledMessage original, List<Notice> notices) throws IntakeException {
         report(original, Kind.FAILED, notices);
     }
 
-    public void delayed(SpooledMessage original, List<Notice> notices) throws SpoolException {
+    public void delayed(SpooledMessage original, List<Notice> notices) throws IntakeException {
         report(original, Kind.DELAYED, notices);
     }
 
-    public void relayed(SpooledMessage original, List<Notice> notices) throws SpoolException {
+    public void relayed(SpooledMessage original, List<Notice> notices) throws IntakeException {
         report(original, Kind.RELAYED, notices);
     }
 
@@ -99,7 +99,7 @@ public final class Bouncer {
         };
     }
 
-    private void report(SpooledMessage original, Kind kind, List<Notice> notices) throws SpoolException {
+    private void report(SpooledMessage original, Kind kind, List<Notice> notices) throws IntakeException {
         Envelope env = original.envelope();
         List<Notice> wanted = notices.stream().filter(n -> wanted(env.dsnOf(n.recipient()), kind)).toList();
         if (wanted.isEmpty()) return;
@@ -124,10 +124,10 @@ public final class Bouncer {
             folded.write(text.tail().getBytes(StandardCharsets.UTF_8));
             folded.finish();
             reception.commit();
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             throw e;
         } catch (IOException e) {
-            throw new SpoolException(SpoolException.Kind.FAILED, "cannot write report: " + e.getMessage(), e);
+            throw new IntakeException(IntakeException.Kind.FAILED, "cannot write report: " + e.getMessage(), e);
         }
         LOG.log(System.Logger.Level.INFO, "dsn-sent id=" + env.queueId() + " to=<" + env.sender() + "> action=" + kind.action
                 + " nrcpt=" + wanted.size() + " dsn=" + report.queueId());

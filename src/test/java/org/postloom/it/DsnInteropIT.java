@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.Relay;
 import org.postloom.config.ConfigLoader;
-import org.postloom.delivery.Outcome;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.delivery.ParsedReport;
 import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.MessageBody;
