@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Envelope.BodyType;
@@ -48,9 +49,7 @@ public final class SmtpSession {
         }
 
         private static <T> List<T> append(List<T> list, T item) {
-            List<T> out = new ArrayList<>(list);
-            out.add(item);
-            return List.copyOf(out);
+            return Stream.concat(list.stream(), Stream.of(item)).toList();
         }
     }
 
