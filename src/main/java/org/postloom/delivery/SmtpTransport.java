@@ -106,13 +106,18 @@ public final class SmtpTransport implements Transport {
             }
             List<List<Outcome>> results = new ArrayList<>(items.size());
             Outcome lastSiteFailure = null;
+            ClientSettings hopSettings = settings.apply(hop);
             for (WorkItem item : items) {
                 if (stopping) break;
+                if (ignoresTlsPolicy(item, hopSettings)) {
+                    results.add(sendOnce(item, hopSettings.withTlsPolicy(TlsPolicy.OPPORTUNISTIC)));
+                    continue;
+                }
                 if (connection == null || !connection.isReusable()) {
                     if (connection != null) connection.close();
                     connection = null;
                     try {
-                        Connected c = connect(routing.candidates(), settings.apply(hop));
+                        Connected c = connect(routing.candidates(), hopSettings);
                         connection = c.connection();
                         host = c.host();
                         lastTls = connection.tls();
@@ -125,11 +130,44 @@ public final class SmtpTransport implements Transport {
                     results.add(Collections.nCopies(item.recipients().size(), lastSiteFailure));
                     continue;
                 }
-                QueueId id = item.message().queueId();
-                MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
-                results.add(connection.send(item.message().envelope(), item.recipients(), body));
+                results.add(connection.send(item.message().envelope(), item.recipients(), body(item)));
             }
             return results;
+        }
+
+        /**
+         * RFC 8689 5: a message with {@code TLS-Required: No} (and without REQUIRETLS, which
+         * overrides it, 4.1) goes even where this hop's TLS policy demands a verified certificate.
+         */
+        private boolean ignoresTlsPolicy(WorkItem item, ClientSettings hopSettings) {
+            if (hopSettings.tlsPolicy() != TlsPolicy.REQUIRED_VERIFIED || item.message().envelope().requireTls()) return false;
+            try (InputStream in = bodies.open(item.message().queueId())) {
+                return TlsRequiredHeader.saysNo(in);
+            } catch (IOException e) {
+                return false; // the policy holds; the attempt itself will report the unreadable body
+            }
+        }
+
+        /** One item over a connection of its own, closed afterwards. */
+        private List<Outcome> sendOnce(WorkItem item, ClientSettings relaxed) {
+            try {
+                // The host policies were made for the verified level: this one message goes opportunistically.
+                List<Candidate> opportunistic = routing.candidates().stream().map(c -> new Candidate(c.name(), c.address(),
+                        OutboundConnection.levelPolicy(relaxed, c.name()), UNREPORTED)).toList();
+                Connected c = connect(opportunistic, relaxed);
+                try {
+                    return c.connection().send(item.message().envelope(), item.recipients(), body(item));
+                } finally {
+                    c.connection().quit();
+                }
+            } catch (SiteFailure e) {
+                return Collections.nCopies(item.recipients().size(), e.outcome());
+            }
+        }
+
+        private MessageBody body(WorkItem item) {
+            QueueId id = item.message().queueId();
+            return new MessageBody(item.message().bodySize(), () -> bodies.open(id));
         }
 
         @Override
@@ -147,6 +185,11 @@ public final class SmtpTransport implements Transport {
         @Override
         public Optional<TlsResult> tls() {
             return Optional.ofNullable(lastTls);
+        }
+
+        @Override
+        public String remoteMta() {
+            return connection == null || host == null ? "" : host;
         }
 
         @Override
@@ -193,9 +236,9 @@ public final class SmtpTransport implements Transport {
 
     /** The TLS each host must give at the destination's fixed level (routes, require-verified-tls, literals). */
     private Function<String, HostTlsPolicy> tlsFor(NextHop hop) {
-        TlsPolicy level = settings.apply(hop).tlsPolicy();
-        if (level == TlsPolicy.REQUIRED_VERIFIED) return tlsPolicy::verified;
-        return name -> OutboundConnection.levelPolicy(level, name);
+        ClientSettings hopSettings = settings.apply(hop);
+        if (hopSettings.tlsPolicy() == TlsPolicy.REQUIRED_VERIFIED && hopSettings.verifier().isEmpty()) return tlsPolicy::verified;
+        return name -> OutboundConnection.levelPolicy(hopSettings, name);
     }
 
     private Routing hosts(NextHop hop, String name, int port, boolean viaMx) {

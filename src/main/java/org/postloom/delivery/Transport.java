@@ -43,6 +43,11 @@ public interface Transport {
             return Optional.empty();
         }
 
+        /** The host name of the server the last items went to (a report's Remote-MTA); empty if none. */
+        default String remoteMta() {
+            return "";
+        }
+
         /** Says goodbye (QUIT) and closes. */
         @Override
         void close();

@@ -47,6 +47,13 @@ public sealed interface HostTlsPolicy {
             return new Secured(TlsPolicyKind.OPPORTUNISTIC, false, Optional.empty(), false);
         }
 
+        /** Mandatory TLS with a WebPKI certificate for {@code host}, chained to {@code verifying}'s anchors. */
+        public static Secured verified(ClientTls verifying, String host) {
+            if (!verifying.verifiesPeer()) throw new IllegalArgumentException("not a verifying client");
+            var check = new CertificateCheck.WebPki(TrustRoots.of(verifying.trustAnchors()).manager(), host);
+            return new Secured(TlsPolicyKind.VERIFY, true, Optional.of(check), true);
+        }
+
         /** STARTTLS is missing or refused: the result to report, and whether mail may still go. */
         public TlsResult notOffered(String why) {
             return new TlsResult(kind, "", false, check.isPresent() || tlsRequired

@@ -48,6 +48,21 @@ public final class TrustRoots {
         }
     }
 
+    /** Exactly the anchors in {@code store}; null means the JDK's roots alone. */
+    static TrustRoots of(KeyStore store) {
+        if (store == null) return jdkAnd(Optional.empty());
+        try {
+            var factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(store);
+            X509TrustManager manager = x509(factory.getTrustManagers());
+            SSLContext https = SSLContext.getInstance("TLS");
+            https.init(null, new TrustManager[] {manager}, null);
+            return new TrustRoots(manager, https);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot use the given trust anchors: " + e.getMessage(), e);
+        }
+    }
+
     /** PKIX validation against these roots (no name check: {@link CertificateCheck} does that). */
     public X509TrustManager manager() {
         return manager;

@@ -78,12 +78,15 @@ public final class OutboundConnection implements AutoCloseable {
      */
     public static OutboundConnection open(InetSocketAddress address, String serverName, ClientSettings settings)
             throws SiteFailure {
-        return open(address, serverName, settings, settings.tlsPolicy().forHost(serverName));
+        return open(address, serverName, settings, levelPolicy(settings, serverName));
     }
 
-    /** A fixed level (a route, {@code require-verified-tls}) as the policy of the host {@code serverName}. */
-    public static HostTlsPolicy levelPolicy(TlsPolicy level, String serverName) {
-        return level.forHost(serverName);
+    /**
+     * The settings' fixed level (a route, {@code require-verified-tls}) as the policy of the host
+     * {@code serverName}, verified against the settings' own anchors when they have some.
+     */
+    public static HostTlsPolicy levelPolicy(ClientSettings settings, String serverName) {
+        return settings.tlsPolicy().forHost(serverName, settings.verifier());
     }
 
     /**
@@ -230,7 +233,8 @@ public final class OutboundConnection implements AutoCloseable {
     public List<Outcome> send(Envelope envelope, List<Integer> recipientIndexes, MessageBody body) {
         if (!usable) throw new IllegalStateException("connection to " + address + " is not usable");
         if (recipientIndexes.isEmpty()) throw new IllegalArgumentException("no recipients");
-        var transaction = new MailTransaction(wire, capabilities, settings, envelope, recipientIndexes, body);
+        var transaction = new MailTransaction(wire, capabilities, settings, envelope, recipientIndexes, body,
+                RequireTls.unmetBy(this));
         List<Outcome> outcomes = transaction.run();
         if (transaction.connectionLost()) {
             abandon();
@@ -294,6 +298,14 @@ public final class OutboundConnection implements AutoCloseable {
      */
     public TlsResult tls() {
         return tls;
+    }
+
+    /**
+     * Whether the server's identity was checked, not only its traffic encrypted: a certificate
+     * verified under DANE, MTA-STS or {@link TlsPolicy#REQUIRED_VERIFIED} ({@link TlsResult#authenticated()}).
+     */
+    public boolean serverAuthenticated() {
+        return tls.authenticated();
     }
 
     public Reply greeting() {

@@ -1,6 +1,7 @@
 package org.postloom.delivery.client;
 
 import java.util.Optional;
+import org.postloom.tls.ClientTls;
 import org.postloom.tls.HostTlsPolicy;
 import org.postloom.tls.OutboundTlsPolicy;
 import org.postloom.tls.TlsPolicyKind;
@@ -31,12 +32,16 @@ public enum TlsPolicy {
      */
     REQUIRED_VERIFIED;
 
-    /** This level as the policy of one host named {@code serverName}, with the JDK's roots. */
-    HostTlsPolicy forHost(String serverName) {
+    /**
+     * This level as the policy of one host named {@code serverName}; {@link #REQUIRED_VERIFIED}
+     * trusts {@code verifier}'s anchors when given, else the JDK's roots.
+     */
+    HostTlsPolicy forHost(String serverName, Optional<ClientTls> verifier) {
         return switch (this) {
             case NONE -> new HostTlsPolicy.Secured(TlsPolicyKind.NONE, false, Optional.empty(), false);
             case OPPORTUNISTIC -> HostTlsPolicy.Secured.opportunistic();
-            case REQUIRED_VERIFIED -> JdkRoots.POLICY.verified(serverName);
+            case REQUIRED_VERIFIED -> verifier.<HostTlsPolicy>map(v -> HostTlsPolicy.Secured.verified(v, serverName))
+                    .orElseGet(() -> JdkRoots.POLICY.verified(serverName));
         };
     }
 
