@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
-import org.postloom.smtp.server.MessageSigner;
+import org.postloom.intake.MessageSigner;
 import org.postloom.spool.MessageStore.Reception;
 
 /**

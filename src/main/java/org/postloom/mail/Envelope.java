@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param arrival    when the transaction began
  * @param client     where it came from: the client's address and what it said in EHLO/HELO
  * @param tls        the TLS protocol and cipher in use, or empty when in clear text
+ * @param tenant     whose mail it is (a configured tenant's name: the HTTP token's, or the SMTP
+ *                   AUTH user's), or empty; the egress pool and the events use it
  */
 public record Envelope(
         QueueId queueId,
@@ -24,7 +26,14 @@ public record Envelope(
         boolean smtpUtf8,
         Instant arrival,
         String client,
-        String tls) {
+        String tls,
+        String tenant) {
+
+    /** Mail of no tenant. */
+    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
+                    Instant arrival, String client, String tls) {
+        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, "");
+    }
 
     public Envelope {
         Objects.requireNonNull(queueId);
@@ -34,6 +43,11 @@ public record Envelope(
         Objects.requireNonNull(arrival);
         Objects.requireNonNull(client);
         Objects.requireNonNull(tls);
+        Objects.requireNonNull(tenant);
+    }
+
+    public Envelope withTenant(String name) {
+        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, name);
     }
 
     /** RFC 6152 body types. BINARYMIME is not offered. */

@@ -23,7 +23,7 @@ import org.postloom.dkim.TestKeys;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
-import org.postloom.smtp.server.MessageSigner;
+import org.postloom.intake.MessageSigner;
 import org.postloom.spool.MessageStore.Reception;
 
 /**

@@ -1,4 +1,4 @@
-package org.postloom.smtp.server;
+package org.postloom.intake;
 
 import org.postloom.mail.Envelope;
 import org.postloom.spool.MessageStore.Reception;
