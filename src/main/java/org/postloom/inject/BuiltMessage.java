@@ -55,10 +55,10 @@ final class BuiltMessage {
             m.setFrom(address(content.from()));
             m.setRecipient(Message.RecipientType.TO, address(new Party(recipient.email(), recipient.name())));
             if (content.replyTo().isPresent()) m.setReplyTo(new InternetAddress[] {address(content.replyTo().get())});
-            if (content.subject().isPresent()) m.setSubject(content.subject().get().render(values, recipientField), UTF_8);
+            if (content.subject().isPresent()) m.setSubject(content.subject().get().renderLine(values, recipientField), UTF_8);
             m.setHeader("Message-ID", messageId);
             for (Header h : content.headers()) {
-                String value = h.value().render(values, recipientField);
+                String value = h.value().renderLine(values, recipientField);
                 m.setHeader(h.name(), MimeUtility.fold(h.name().length() + 2, MimeUtility.encodeText(value, UTF_8, null)));
             }
             fill(m, content, values, recipientField);
@@ -71,8 +71,9 @@ final class BuiltMessage {
 
     private static void fill(MimeMessage m, Built content, Map<String, Object> values, String recipientField)
             throws Refusal, MessagingException {
-        String text = content.textBody().isPresent() ? content.textBody().get().render(values, recipientField) : null;
-        String html = content.htmlBody().isPresent() ? content.htmlBody().get().render(values, recipientField) : null;
+        // CRLF line ends (RFC 5322 2.3): a bare LF in a 7bit part would go onto the wire as it is.
+        String text = content.textBody().isPresent() ? RawMessage.crlf(content.textBody().get().render(values, recipientField)) : null;
+        String html = content.htmlBody().isPresent() ? RawMessage.crlf(content.htmlBody().get().render(values, recipientField)) : null;
         boolean both = text != null && html != null;
         String single = text != null ? text : html;
         String subtype = text != null ? "plain" : "html";

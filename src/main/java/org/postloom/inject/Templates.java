@@ -38,6 +38,15 @@ final class Templates {
                 throw Refusal.badRequest(field + ": template error for " + recipientField + ": " + e.getMessage());
             }
         }
+
+        /** The text of a header field: a value that brought a line break would begin a field of its own. */
+        String renderLine(Map<String, Object> values, String recipientField) throws Refusal {
+            String line = render(values, recipientField);
+            if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+                throw Refusal.badRequest(field + ": for " + recipientField + ", a value put CR or LF into the header field");
+            }
+            return line;
+        }
     }
 
     /** Compiles {@code source}; {{x}} escapes HTML when {@code html}, {{{x}}} never does. */
