@@ -211,6 +211,27 @@ class HttpInjectionIT {
         }
     }
 
+    @Test
+    void mailOfAnSmtpAuthUserIsItsTenants() throws Exception {
+        Path users = work.resolve("users");
+        SwaksAuthIT.passwd(users, "app", "correct horse");
+        try (DnsmasqServer dns = dns()) {
+            Setup setup = setup(dns, closedPort(), Map.of("postloom.tenants.acme.smtp-users", "app"));
+            RelayProcess relay = relays.start(setup.settings.relayNetworks("127.0.0.1/32")
+                    .set("POSTLOOM_AUTH_USERS_FILE", users.toString()));
+            var run = ExternalTool.require("swaks", "swaks").run(Duration.ofSeconds(60), "--server",
+                    "127.0.0.1:" + relay.smtpPort(), "--local-interface", "127.0.6.3", "--from", "app@acme.test",
+                    "--to", "ann@dest.test", "--tls", "--auth", "PLAIN", "--auth-user", "app", "--auth-password", "correct horse");
+            assertThat(run.exitCode()).as(run.output()).isZero();
+            var queued = java.util.regex.Pattern.compile("250 2.0.0 Ok: queued as (\\w+)").matcher(run.output());
+            assertThat(queued.find()).as(run.output()).isTrue();
+            JsonNode message = InjectClient.JSON.readTree(setup.client.get("/messages/" + queued.group(1), "admin-token"));
+            assertThat(message.get("tenant").asText()).isEqualTo("acme");
+            assertThat(setup.client.get("/metrics", "admin-token")).contains("postloom_tenant_messages_total{tenant=\"acme\"} 1.0")
+                    .contains("postloom_tenant_messages_total{tenant=\"slow\"} 0.0");
+        }
+    }
+
     private static void expect(InjectClient.Answer answer, int status, String errorStart) {
         assertThat(answer.status()).as(answer.raw()).isEqualTo(status);
         if (status != 200) assertThat(answer.body().get("error").asText()).startsWith(errorStart);
