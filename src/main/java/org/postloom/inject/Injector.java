@@ -18,11 +18,11 @@ import org.postloom.inject.InjectionRequest.Built;
 import org.postloom.inject.InjectionRequest.Raw;
 import org.postloom.inject.InjectionRequest.Recipient;
 import org.postloom.intake.Intake;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore.Reception;
-import org.postloom.spool.SpoolException;
 
 /**
  * Turns a checked request into queued messages through the same {@link Intake} as SMTP (trace
@@ -111,7 +111,7 @@ public final class Injector {
         } catch (TooLarge e) {
             throw Refusal.tooLarge("content: the message for " + e.recipient + " is over postloom.limits.message-size ("
                     + messageSize + " bytes)");
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             throw Refusal.unavailable("spool: " + e.getMessage(), SPOOL_RETRY_SECONDS);
         } catch (IOException e) {
             throw Refusal.unavailable("spool: " + e, SPOOL_RETRY_SECONDS);
@@ -139,7 +139,7 @@ public final class Injector {
     }
 
     private Pending open(Mailbox sender, List<Recipient> recipients, boolean eightBit, String tenant, InetAddress client,
-                         List<Pending> pending) throws SpoolException {
+                         List<Pending> pending) throws IntakeException {
         QueueId id = intake.newQueueId();
         Instant now = clock.instant();
         var envelope = new Envelope(id, sender, recipients.stream().map(Recipient::email).toList(),
@@ -169,22 +169,22 @@ public final class Injector {
      * Commits every message, all at once when there are several, so that one group commit makes
      * them durable together. If any fails, the ones that made it are withdrawn again.
      */
-    private void commitAll(List<Pending> pending) throws SpoolException {
+    private void commitAll(List<Pending> pending) throws IntakeException {
         if (pending.size() == 1) {
             pending.getFirst().reception().commit();
             return;
         }
         List<Thread> threads = new ArrayList<>();
-        SpoolException[] failures = new SpoolException[pending.size()];
+        IntakeException[] failures = new IntakeException[pending.size()];
         for (int i = 0; i < pending.size(); i++) {
             int index = i;
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
                     pending.get(index).reception().commit();
-                } catch (SpoolException e) {
+                } catch (IntakeException e) {
                     failures[index] = e;
                 } catch (RuntimeException e) {
-                    failures[index] = new SpoolException(SpoolException.Kind.FAILED, e.toString(), e);
+                    failures[index] = new IntakeException(IntakeException.Kind.FAILED, e.toString(), e);
                 }
             }));
         }
@@ -193,11 +193,11 @@ public final class Injector {
                 t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SpoolException(SpoolException.Kind.FAILED, "interrupted while committing", e);
+                throw new IntakeException(IntakeException.Kind.FAILED, "interrupted while committing", e);
             }
         }
-        SpoolException first = null;
-        for (SpoolException f : failures) if (first == null) first = f;
+        IntakeException first = null;
+        for (IntakeException f : failures) if (first == null) first = f;
         if (first == null) return;
         for (int i = 0; i < pending.size(); i++) {
             if (failures[i] == null) withdraw.accept(pending.get(i).envelope().queueId());

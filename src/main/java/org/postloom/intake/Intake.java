@@ -5,11 +5,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.MessageStore.Reception;
-import org.postloom.spool.SpoolException;
 
 /**
  * The one reception path that SMTP and HTTP both take: storage is opened for the envelope, the
@@ -61,13 +59,13 @@ public final class Intake {
      *
      * @param traceHeader the Received field (or fields), each line ending in CRLF
      */
-    public Reception open(Envelope envelope, String traceHeader) throws SpoolException {
+    public Reception open(Envelope envelope, String traceHeader) throws IntakeException {
         Reception stored = store.receive(envelope);
         try {
             stored.body().write(traceHeader.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             stored.close();
-            throw e instanceof SpoolException s ? s : new SpoolException(SpoolException.Kind.FAILED, e.getMessage(), e);
+            throw e instanceof IntakeException s ? s : new IntakeException(IntakeException.Kind.FAILED, e.getMessage(), e);
         }
         return new Counted(envelope, signer.sign(envelope, stored));
     }
@@ -93,7 +91,7 @@ public final class Intake {
         }
 
         @Override
-        public void commit() throws SpoolException {
+        public void commit() throws IntakeException {
             target.commit();
             onQueued.accept(envelope);
         }

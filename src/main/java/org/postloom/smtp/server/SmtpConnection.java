@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.postloom.intake.Intake;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.Envelope;
 import org.postloom.smtp.BodyOutcome;
 import org.postloom.smtp.BodySink;
@@ -17,8 +19,6 @@ import org.postloom.smtp.DotDecoder;
 import org.postloom.smtp.Reply;
 import org.postloom.smtp.SmtpSession;
 import org.postloom.smtp.Step;
-import org.postloom.spool.MessageStore.Reception;
-import org.postloom.spool.SpoolException;
 
 /**
  * One client connection, on its own virtual thread: plain blocking reads and writes. It feeds
@@ -194,7 +194,7 @@ final class SmtpConnection {
         Reception reception;
         try {
             reception = open(d.envelope());
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             return carryOut(session.bodyEnded(storageOutcome(e), 0));
         }
         try (reception) {
@@ -211,7 +211,7 @@ final class SmtpConnection {
         if (c.first()) {
             try {
                 chunkReception = open(c.envelope());
-            } catch (SpoolException e) {
+            } catch (IntakeException e) {
                 if (!input.skip(c.size(), settings.dataTimeout())) return false;
                 return carryOut(session.bodyEnded(storageOutcome(e), 0));
             }
@@ -230,7 +230,7 @@ final class SmtpConnection {
     }
 
     /** Storage for the transaction's message, of the authenticated user's tenant, after our trace header. */
-    private Reception open(Envelope envelope) throws SpoolException {
+    private Reception open(Envelope envelope) throws IntakeException {
         String tenant = intake.tenantOfSmtpUser(session.authenticatedUser());
         return intake.open(envelope.withTenant(tenant), session.receivedHeader(envelope));
     }
@@ -239,19 +239,19 @@ final class SmtpConnection {
     private static BodyOutcome finish(BodySink sink, Reception reception) {
         sink.flush();
         if (sink.problem() != null) {
-            return sink.writeFailure() instanceof SpoolException e ? storageOutcome(e) : sink.problem();
+            return sink.writeFailure() instanceof IntakeException e ? storageOutcome(e) : sink.problem();
         }
         try {
             reception.commit();
             return BodyOutcome.STORED;
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             return storageOutcome(e);
         }
     }
 
-    private static BodyOutcome storageOutcome(SpoolException e) {
-        LOG.log(System.Logger.Level.WARNING, "spool refused message: " + e.getMessage());
-        return e.kind() == SpoolException.Kind.FULL ? BodyOutcome.STORAGE_FULL : BodyOutcome.STORAGE_FAILED;
+    private static BodyOutcome storageOutcome(IntakeException e) {
+        LOG.log(System.Logger.Level.WARNING, "storage refused message: " + e.getMessage());
+        return e.kind() == IntakeException.Kind.FULL ? BodyOutcome.STORAGE_FULL : BodyOutcome.STORAGE_FAILED;
     }
 
     private void write(Reply reply) throws IOException {

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.postloom.intake.Intake;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.SmtpSession;
-import org.postloom.spool.MessageStore;
+import org.postloom.intake.MessageStore;
+import org.postloom.mail.QueueId;
+import org.postloom.smtp.Admission;
 
 /**
  * The SMTP listeners. Every accepted connection gets its own virtual thread running plain
@@ -35,7 +37,7 @@ public final class SmtpServer implements AutoCloseable {
     private final ConnectionSettings connectionSettings;
     private final ConnectionLimits limits;
     private final ClientCounter perClient = new ClientCounter();
-    private final MessageStore store;
+    private final Admission admission;
     private final TlsUpgrade tls;
     private final Clock clock;
     private final SmtpMetrics metrics;
@@ -53,7 +55,7 @@ public final class SmtpServer implements AutoCloseable {
         this.sessionSettings = sessionSettings;
         this.connectionSettings = connectionSettings;
         this.limits = limits;
-        this.store = store;
+        this.admission = new StoreAdmission(store);
         this.tls = tls;
         this.clock = clock;
         this.metrics = metrics;
@@ -122,7 +124,7 @@ public final class SmtpServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, () -> "connect client=" + client);
         try (socket) {
             socket.setTcpNoDelay(true);     // we batch replies ourselves (RFC 2920)
-            SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), clock, store);
+            SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), clock, admission);
             SmtpConnection connection = new SmtpConnection(socket, session, intake, tls, connectionSettings, metrics);
             connections.add(connection);
             try {
@@ -188,6 +190,19 @@ public final class SmtpServer implements AutoCloseable {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + s.getLocalSocketAddress() + ": " + e);
             }
+        }
+    }
+
+    /** The session's admission questions, answered by the reception seam. */
+    private record StoreAdmission(MessageStore store) implements Admission {
+        @Override
+        public boolean hasRoom() {
+            return store.hasRoom();
+        }
+
+        @Override
+        public QueueId nextQueueId() {
+            return store.newQueueId();
         }
     }
 }
