@@ -144,7 +144,7 @@ public final class Injector {
         Instant now = clock.instant();
         var envelope = new Envelope(id, sender, recipients.stream().map(Recipient::email).toList(),
                 eightBit ? Envelope.BodyType.EIGHT_BIT_MIME : Envelope.BodyType.SEVEN_BIT, false, now,
-                "http [" + client.getHostAddress() + "]", "", tenant);
+                "http [" + client.getHostAddress() + "]", "").withTenant(tenant);
         Pending p = new Pending(envelope, intake.open(envelope, trace(envelope, client)), recipients);
         pending.add(p);
         return p;

@@ -12,10 +12,12 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
+import org.postloom.mail.RecipientDsn;
 
-/** The tenant is stored with the envelope (version 2); envelopes written before it (version 1) still read. */
+/** The tenant is stored with the envelope (version 3); envelopes written before it (versions 1 and 2) still read. */
 class EnvelopeVersionTest {
 
     @TempDir
@@ -25,7 +27,7 @@ class EnvelopeVersionTest {
     void theTenantSurvivesAReopen() throws Exception {
         var envelope = new Envelope(QueueIdsTest.anyId(), new Mailbox("app", "acme.test"),
                 List.of(new Mailbox("ann", "x.test")), Envelope.BodyType.SEVEN_BIT, false, Instant.ofEpochSecond(5),
-                "http [127.0.0.1]", "", "acme");
+                "http [127.0.0.1]", "").withTenant("acme");
         try (var opened = TestMail.open(dir, TestMail.options())) {
             try (var r = opened.spool().receive(envelope)) {
                 r.body().write("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -38,11 +40,39 @@ class EnvelopeVersionTest {
     }
 
     @Test
-    void aVersionOneEnvelopeReadsAsMailOfNoTenant() throws IOException {
+    void versionOneAndTwoEnvelopesReadAsMailOfNoTenant() throws IOException {
         var id = QueueIdsTest.anyId();
+        var expected = new Envelope(id, new Mailbox("s", "sender.test"), List.of(new Mailbox("r", "dest.test")),
+                Envelope.BodyType.EIGHT_BIT_MIME, false, Instant.ofEpochSecond(7, 9), "client [127.0.0.1]", "TLSv1.3");
+        Envelope one = EntryCodec.decodeEnvelope(written(id, 1, out -> { }));
+        assertThat(one).isEqualTo(expected);
+        assertThat(one.tenant()).isEmpty();
+
+        Envelope two = EntryCodec.decodeEnvelope(written(id, 2, out -> {
+            out.writeByte(DsnRequest.Return.HDRS.ordinal());
+            string(out, "env-1");
+            out.writeByte(1 << RecipientDsn.Notify.FAILURE.ordinal());
+            string(out, "rfc822;r@dest.test");
+            out.writeBoolean(true);
+        }));
+        assertThat(two.dsn()).isEqualTo(new DsnRequest(DsnRequest.Return.HDRS, "env-1"));
+        assertThat(two.requireTls()).isTrue();
+        assertThat(two.tenant()).isEmpty();
+
+        byte[] current = EntryCodec.messagePrefix(two.withTenant("acme"));
+        Envelope three = EntryCodec.decodeEnvelope(Arrays.copyOfRange(current, 4, current.length));
+        assertThat(three).isEqualTo(two.withTenant("acme"));
+    }
+
+    private interface Tail {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /** An envelope as an earlier version wrote it: the fields of version 1, then {@code tail}. */
+    private static byte[] written(org.postloom.mail.QueueId id, int version, Tail tail) throws IOException {
         var bytes = new ByteArrayOutputStream();
         try (var out = new DataOutputStream(bytes)) {
-            out.writeByte(1);
+            out.writeByte(version);
             string(out, id.value());
             string(out, "s");
             string(out, "sender.test");
@@ -55,15 +85,9 @@ class EnvelopeVersionTest {
             out.writeInt(9);
             string(out, "client [127.0.0.1]");
             string(out, "TLSv1.3");
+            tail.write(out);
         }
-        Envelope read = EntryCodec.decodeEnvelope(bytes.toByteArray());
-        assertThat(read).isEqualTo(new Envelope(id, new Mailbox("s", "sender.test"), List.of(new Mailbox("r", "dest.test")),
-                Envelope.BodyType.EIGHT_BIT_MIME, false, Instant.ofEpochSecond(7, 9), "client [127.0.0.1]", "TLSv1.3"));
-        assertThat(read.tenant()).isEmpty();
-
-        byte[] current = EntryCodec.messagePrefix(read.withTenant("acme"));
-        Envelope again = EntryCodec.decodeEnvelope(Arrays.copyOfRange(current, 4, current.length));
-        assertThat(again.tenant()).isEqualTo("acme");
+        return bytes.toByteArray();
     }
 
     private static void string(DataOutputStream out, String s) throws IOException {
