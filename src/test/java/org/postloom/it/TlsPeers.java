@@ -22,7 +22,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.intake.MessageSigner;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -46,7 +46,7 @@ final class TlsPeers {
             var timeouts = new ConnectionSettings(Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofSeconds(20), 10_000);
             SmtpServer server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress(address, 25), false)), session,
                     timeouts, ConnectionLimits.of(100), store, TlsUpgrade.with(ServerTls.of(keys)), Clock.systemUTC(),
-                    SmtpMetrics.none(), MessageSigner.NONE);
+                    SmtpMetrics.none(), Intake.unsigned(store));
             server.start();
             return new TlsSink(server, store);
         }
