@@ -44,7 +44,7 @@ final class OutcomeRecorder {
     }
 
     /** Records the outcomes of one item; returns what must be tried again, if anything. */
-    Retry record(NextHop hop, String via, WorkItem item, List<Outcome> outcomes) {
+    Retry record(NextHop hop, String via, Parcel item, List<Outcome> outcomes) {
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
@@ -92,8 +92,8 @@ final class OutcomeRecorder {
         } catch (SpoolException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
-            return new Retry(item, now.plus(retry.minBackoff()));
+            return new Retry(item.item(), now.plus(retry.minBackoff()));
         }
-        return again.isEmpty() ? null : new Retry(new WorkItem(message, again), next);
+        return again.isEmpty() ? null : new Retry(new WorkItem(item.item().message(), again), next);
     }
 }

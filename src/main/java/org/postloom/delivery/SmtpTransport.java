@@ -80,7 +80,7 @@ public final class SmtpTransport implements Transport {
         }
 
         @Override
-        public List<List<Outcome>> deliver(List<WorkItem> items) {
+        public List<List<Outcome>> deliver(List<Parcel> items) {
             if (routing == null) routing = candidates(hop);
             if (routing.verdict() != null) return allAlike(items, routing.verdict());
             if (routing.candidates().isEmpty()) {
@@ -88,7 +88,7 @@ public final class SmtpTransport implements Transport {
             }
             List<List<Outcome>> results = new ArrayList<>(items.size());
             Outcome lastSiteFailure = null;
-            for (WorkItem item : items) {
+            for (Parcel item : items) {
                 if (stopping) break;
                 if (connection == null || !connection.isReusable()) {
                     if (connection != null) connection.close();
@@ -219,7 +219,7 @@ public final class SmtpTransport implements Transport {
         return new Routing(List.of(), outcome);
     }
 
-    private static List<List<Outcome>> allAlike(List<WorkItem> items, Outcome outcome) {
+    private static List<List<Outcome>> allAlike(List<Parcel> items, Outcome outcome) {
         return items.stream().map(i -> Collections.nCopies(i.recipients().size(), outcome)).toList();
     }
 }

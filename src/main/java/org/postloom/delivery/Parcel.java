@@ -1,0 +1,17 @@
+package org.postloom.delivery;
+
+import java.util.List;
+import org.postloom.spool.SpooledMessage;
+
+/**
+ * What a courier carries: a {@link WorkItem} with its message read back from the spool (envelope
+ * and recipient states) just before it is sent. It lives for one transaction only; the schedule
+ * keeps the small work item.
+ */
+public record Parcel(WorkItem item, SpooledMessage message) {
+
+    /** Indexes into the envelope's recipient list, as in the work item. */
+    public List<Integer> recipients() {
+        return item.recipients();
+    }
+}
