@@ -38,7 +38,7 @@ import java.util.zip.CRC32C;
  * <li>Under disk pressure (less than twice {@code min-free-space} free) the wait is dropped and
  *     segments up to {@link #PRESSURE_SHARE} live are compacted: space now is worth more than the
  *     copying.</li>
- * <li>Copies go in chunks of {@link #CHUNK} bytes, each awaited before the next, and paced to
+ * <li>Copies go in chunks of at most {@link #CHUNK} bytes, each awaited before the next, and paced to
  *     {@code bandwidth} bytes per second: a session's record waits behind at most one chunk, and
  *     the disk keeps most of its bandwidth for new mail.</li>
  * </ul>
@@ -57,6 +57,8 @@ final class Compactor implements AutoCloseable {
     private final Catalog catalog;
     private final GroupCommitWriter writer;
     private final long bandwidth;
+    /** A tenth of a second's worth at the allowed bandwidth, at most {@link #CHUNK}: the pacing step. */
+    private final long chunk;
     private final LongSupplier usableSpace;
     private final long minFreeSpace;
     private final AtomicLong compactedBytes = new AtomicLong();
@@ -71,6 +73,7 @@ final class Compactor implements AutoCloseable {
         this.catalog = catalog;
         this.writer = writer;
         this.bandwidth = bandwidth;
+        this.chunk = Math.max(1, Math.min(CHUNK, bandwidth / 10));
         this.usableSpace = usableSpace;
         this.minFreeSpace = minFreeSpace;
         this.thread = Thread.ofPlatform().name("spool-compactor").daemon(true).start(this::run);
@@ -139,7 +142,7 @@ final class Compactor implements AutoCloseable {
                 writer.submit(copy);
                 chunk.add(copy);
                 chunkBytes += stored.messageLength();
-                if (chunkBytes >= CHUNK) {
+                if (chunkBytes >= this.chunk) {
                     copied += await(chunk);
                     pace(chunkBytes, started, copied);
                     chunk.clear();

@@ -76,11 +76,14 @@ final class RelayProcess implements AutoCloseable {
     private final Process process;
     private final Path logFile;
     private final int smtpPort;
+    private final int adminPort;
     private final OptionalInt implicitTlsPort;
     private final int recoveredAtStart;
 
-    private RelayProcess(Process process, Path logFile, int smtpPort, OptionalInt implicitTlsPort, int recovered) {
+    private RelayProcess(Process process, Path logFile, int smtpPort, int adminPort, OptionalInt implicitTlsPort,
+                         int recovered) {
         this.process = process;
+        this.adminPort = adminPort;
         this.logFile = logFile;
         this.smtpPort = smtpPort;
         this.implicitTlsPort = implicitTlsPort;
@@ -119,7 +122,8 @@ final class RelayProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             Matcher started = STARTED.matcher(readLog(logFile));
             if (started.find()) {
-                return new RelayProcess(process, logFile, smtpPort, implicitTlsPort, Integer.parseInt(started.group(1)));
+                return new RelayProcess(process, logFile, smtpPort, ports[2], implicitTlsPort,
+                        Integer.parseInt(started.group(1)));
             }
             if (!process.isAlive()) {
                 fail("the relay exited with " + process.exitValue() + " before it started; its log:\n" + readLog(logFile));
@@ -133,6 +137,18 @@ final class RelayProcess implements AutoCloseable {
 
     int smtpPort() {
         return smtpPort;
+    }
+
+    /**
+     * The value of one sample on the relay's {@code /metrics} (Prometheus text), e.g.
+     * {@code postloom_queue_messages}; NaN when it is not there.
+     */
+    double metric(String name) throws IOException, InterruptedException {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build();
+        String body = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
     }
 
     int implicitTlsPort() {
