@@ -39,6 +39,7 @@ final class RelayProcess implements AutoCloseable {
     static final class Settings {
         private final Path workDir;
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private final List<String> jvmFlags = new ArrayList<>();
         private boolean implicitTls;
 
         private Settings(Path workDir) {
@@ -71,6 +72,15 @@ final class RelayProcess implements AutoCloseable {
         Path spoolDir() {
             return workDir.resolve("spool");
         }
+
+        /** Runs the relay's JVM with the flags {@code bin/postloom} gives it (its default_jvm_flags line). */
+        Settings withLauncherJvmFlags() throws IOException {
+            Path launcher = Path.of(System.getProperty("user.dir"), "bin", "postloom");
+            Matcher flags = Pattern.compile("(?m)^default_jvm_flags=\"([^\"]*)\"").matcher(Files.readString(launcher));
+            if (!flags.find()) throw new IllegalStateException("no default_jvm_flags line in " + launcher);
+            jvmFlags.addAll(List.of(flags.group(1).trim().split("\\s+")));
+            return this;
+        }
     }
 
     private final Process process;
@@ -98,7 +108,9 @@ final class RelayProcess implements AutoCloseable {
         OptionalInt implicitTlsPort = settings.implicitTls ? OptionalInt.of(ports[1]) : OptionalInt.empty();
         Path logFile = nextLogFile(settings.workDir);
 
-        var builder = new ProcessBuilder(JavaCommand.forMain("org.postloom.cli.Main"))
+        var command = new ArrayList<>(JavaCommand.forMain("org.postloom.cli.Main"));
+        command.addAll(1, settings.jvmFlags);
+        var builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
         Map<String, String> env = builder.environment();
