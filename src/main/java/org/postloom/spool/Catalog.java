@@ -79,6 +79,7 @@ final class Catalog {
     private final ConcurrentHashMap<QueueId, Stored> live = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, Usage> segments = new ConcurrentSkipListMap<>();
     private final Map<String, String> interned = new HashMap<>();
+    private final Map<String, List<String>> singleDomains = new HashMap<>();
 
     void addSegment(long segment) {
         segments.putIfAbsent(segment, new Usage());
@@ -161,7 +162,7 @@ final class Catalog {
         for (Mailbox rcpt : envelope.recipients()) domains.add(intern(rcpt.domain()));
         var ref = new MessageRef(envelope.queueId(), envelope.arrival().toEpochMilli(), bodySize);
         var all = states != null ? internReplies(states) : pending(domains.size());
-        var stored = new Stored(ref, segment, payloadOffset, messageStart, envelopeLength, List.copyOf(domains), all);
+        var stored = new Stored(ref, segment, payloadOffset, messageStart, envelopeLength, domainList(domains), all);
         var previous = live.put(ref.queueId(), stored);
         if (previous != null) forget(previous);
         count(stored, +1);
@@ -272,6 +273,13 @@ final class Catalog {
             case RecipientState.Failed f -> new RecipientState.Failed(intern(f.reply()));
             default -> state;
         };
+    }
+
+    /** Most messages have one recipient: one list per distinct domain serves them all. */
+    private List<String> domainList(List<String> domains) {
+        if (domains.size() != 1) return List.copyOf(domains);
+        if (singleDomains.size() >= MAX_INTERNED) singleDomains.clear();
+        return singleDomains.computeIfAbsent(domains.getFirst(), List::of);
     }
 
     /** One instance of each frequent string; the table is bounded, and emptied when full. */

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DeferralTailIT {
 
     private static final long SEGMENT = 4L << 20;
-    private static final int MESSAGES = 4000;
-    private static final int ROUND_MESSAGES = 600;
+    private static final int MESSAGES = Integer.getInteger("tail.messages", 4000);
+    private static final int ROUND_MESSAGES = 450;
     private static final int ROUNDS = 5;
     private static final int BODY = 10 << 10;
     private static final Duration FILES_SHRINK = Duration.ofSeconds(60);
@@ -67,11 +67,18 @@ class DeferralTailIT {
                     .set("POSTLOOM_DELIVERY_MAX_BACKOFF", "PT10S");
 
             RelayProcess relay = relays.start(settings);
+            var series = new StringBuilder();
+            Thread sampler = sampleDiskPerLiveByte(relay, settings.spoolDir(), series);
             send(relay.smtpPort(), MESSAGES);
             awaitDelivered(relay, accepting);
             long shrunkAfter = awaitFilesWithinBound(settings.spoolDir());
+            Thread.sleep(3000);
+            sampler.interrupt();
+            sampler.join();
             ProofReport.of("deferral-tail").with("messages", MESSAGES).with("deferred", deferredIds.size())
-                    .with("files_within_bound_after_ms", shrunkAfter).print();
+                    .with("files_within_bound_after_ms", shrunkAfter)
+                    .with("compacted_bytes", (long) relay.metric("postloom_spool_compacted_bytes_total"))
+                    .with("disk_per_live_byte_by_second", series.toString().strip()).print();
 
             int killsDuringCompaction = 0;
             for (int round = 1; round <= ROUNDS; round++) {
@@ -106,6 +113,27 @@ class DeferralTailIT {
             assertThat(sentAgain).as("delivered messages sent again").isZero();
             assertThat(killsDuringCompaction).as("kills that landed inside a compaction").isPositive();
         }
+    }
+
+    /**
+     * Every second: spool bytes (the relay's own postloom_spool_disk_bytes) per byte of queued
+     * mail, as {@code second:ratio} pairs.
+     */
+    private static Thread sampleDiskPerLiveByte(RelayProcess relay, Path spoolDir, StringBuilder series) {
+        long start = System.nanoTime();
+        return Thread.ofVirtual().start(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    double live = relay.metric("postloom_queue_messages") * (BODY + 600);
+                    double disk = relay.metric("postloom_spool_disk_bytes");
+                    long second = (System.nanoTime() - start) / 1_000_000_000L;
+                    series.append(second).append(':').append(String.format(java.util.Locale.ROOT, "%.1f", disk / live)).append(',');
+                    Thread.sleep(1000);
+                }
+            } catch (InterruptedException | IOException e) {
+                // done
+            }
+        });
     }
 
     /** Sends {@code count} messages of 10 KiB from eight sessions; every hundredth goes to the deferring hop. */

@@ -73,6 +73,10 @@ final class RelayProcess implements AutoCloseable {
             return workDir.resolve("spool");
         }
 
+        List<String> jvmFlags() {
+            return List.copyOf(jvmFlags);
+        }
+
         /** Runs the relay's JVM with the flags {@code bin/postloom} gives it (its default_jvm_flags line). */
         Settings withLauncherJvmFlags() throws IOException {
             Path launcher = Path.of(System.getProperty("user.dir"), "bin", "postloom");
@@ -161,6 +165,10 @@ final class RelayProcess implements AutoCloseable {
         String body = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         return body.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+    }
+
+    int adminPort() {
+        return adminPort;
     }
 
     int implicitTlsPort() {
