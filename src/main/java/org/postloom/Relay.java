@@ -100,6 +100,8 @@ public final class Relay implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Files.createDirectories(config.spool().dir());
 
+        checkAtLeast("postloom.spool.segment-size", config.spool().segmentSize(), 1 << 16);
+        checkAtLeast("postloom.spool.compaction-bandwidth", config.spool().compactionBandwidth(), 1 << 16);
         // The inbox exists first: recovery publishes the live queue into it during open().
         Inbox inbox = new Inbox();
         Timer forces = Timer.builder("postloom.spool.fsync").description("group commit fsync latency")
@@ -134,6 +136,10 @@ public final class Relay implements AutoCloseable {
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
                 + " recovered=" + spool.recovery().messages());
+    }
+
+    private static void checkAtLeast(String setting, long value, long minimum) {
+        if (value < minimum) throw new IllegalArgumentException(setting + "=" + value + ": must be at least " + minimum);
     }
 
     /** CONTRACT.md section 1: what the spool's files take, and what compaction rewrote. */
