@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.SpooledMessage;
 

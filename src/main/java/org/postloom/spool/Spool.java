@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.postloom.intake.MessageStore;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
 
