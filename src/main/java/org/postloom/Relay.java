@@ -122,7 +122,7 @@ public final class Relay implements AutoCloseable {
         spoolMetrics(metrics);
 
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock);
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
         delivery.start();
 
@@ -174,7 +174,8 @@ public final class Relay implements AutoCloseable {
         Map<String, Integer> perDestination = d.destinations().entrySet().stream()
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
-                d.messagesPerConnection(), new RetryPolicy(d.minBackoff(), d.maxBackoff(), d.maxQueueLifetime(), 0.2));
+                d.messagesPerConnection(), new RetryPolicy(d.minBackoff(), d.maxBackoff(), d.maxQueueLifetime(), 0.2),
+                d.delayWarning());
         return new DeliveryScheduler(inbox, new Router(config.routes()), transport, spool, bouncer, settings, clock, metrics);
     }
 

@@ -87,7 +87,7 @@ final class Courier implements Runnable {
                 List<List<Outcome>> outcomes = session.deliver(List.of(parcel));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
                 String via = session.via();
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, parcel, outcomes.getFirst());
+                OutcomeRecorder.Retry retry = recorder.record(hop, via, session.remoteMta(), parcel, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;

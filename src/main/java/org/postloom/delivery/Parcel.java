@@ -1,6 +1,7 @@
 package org.postloom.delivery;
 
 import java.util.List;
+import org.postloom.spool.MessageRef;
 import org.postloom.spool.SpooledMessage;
 
 /**
@@ -9,6 +10,12 @@ import org.postloom.spool.SpooledMessage;
  * keeps the small work item.
  */
 public record Parcel(WorkItem item, SpooledMessage message) {
+
+    /** A parcel for a message already read back (tests, and callers holding the whole message). */
+    public static Parcel of(SpooledMessage message, List<Integer> recipients) {
+        var ref = new MessageRef(message.queueId(), message.envelope().arrival().toEpochMilli(), message.bodySize());
+        return new Parcel(new WorkItem(ref, recipients), message);
+    }
 
     /** Indexes into the envelope's recipient list, as in the work item. */
     public List<Integer> recipients() {

@@ -269,7 +269,7 @@ final class Catalog {
 
     private RecipientState internReply(RecipientState state) {
         return switch (state) {
-            case RecipientState.Deferred d -> new RecipientState.Deferred(d.nextAttempt(), intern(d.reply()));
+            case RecipientState.Deferred d -> new RecipientState.Deferred(d.nextAttempt(), intern(d.reply()), d.delayReported());
             case RecipientState.Failed f -> new RecipientState.Failed(intern(f.reply()));
             default -> state;
         };
