@@ -2,6 +2,7 @@ package org.postloom;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -120,6 +121,8 @@ public final class Relay implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Files.createDirectories(config.spool().dir());
 
+        checkAtLeast("postloom.spool.segment-size", config.spool().segmentSize(), 1 << 16);
+        checkAtLeast("postloom.spool.compaction-bandwidth", config.spool().compactionBandwidth(), 1 << 16);
         // The inbox exists first: recovery publishes the live queue into it during open().
         Inbox inbox = new Inbox();
         Timer forces = Timer.builder("postloom.spool.fsync").description("group commit fsync latency")
@@ -127,14 +130,16 @@ public final class Relay implements AutoCloseable {
         DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
         spool = Spool.open(config.spool().dir(), SpoolOptions.defaults()
-                .withMaxMessages(config.limits().queue()).withMinFreeSpace(config.spool().minFreeSpace()), inbox::offer, (records, nanos) -> {
+                .withMaxMessages(config.limits().queue()).withMinFreeSpace(config.spool().minFreeSpace())
+                .withSegmentSize(config.spool().segmentSize())
+                .withCompactionBandwidth(config.spool().compactionBandwidth()), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
         });
         Gauge.builder("postloom.queue.messages", spool, s -> s.stats().messages()).register(metrics);
-        Gauge.builder("postloom.queue.oldest.seconds", spool, s -> s.messages().stream()
-                .mapToLong(m -> Duration.between(m.envelope().arrival(), clock.instant()).toSeconds())
-                .max().orElse(0)).register(metrics);
+        Gauge.builder("postloom.queue.oldest.seconds", spool, s -> s.oldestArrival()
+                .map(a -> Duration.between(a, clock.instant()).toSeconds()).orElse(0L)).register(metrics);
+        spoolMetrics(metrics);
 
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
@@ -158,6 +163,20 @@ public final class Relay implements AutoCloseable {
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
                 + " recovered=" + spool.recovery().messages());
+    }
+
+    private static void checkAtLeast(String setting, long value, long minimum) {
+        if (value < minimum) throw new IllegalArgumentException(setting + "=" + value + ": must be at least " + minimum);
+    }
+
+    /** CONTRACT.md section 1: what the spool's files take, and what compaction rewrote. */
+    private void spoolMetrics(PrometheusMeterRegistry metrics) {
+        Gauge.builder("postloom.spool.disk.bytes", spool, Spool::diskBytes)
+                .description("bytes of all spool files").register(metrics);
+        Gauge.builder("postloom.spool.segments", spool, s -> s.stats().segments())
+                .description("segment files").register(metrics);
+        FunctionCounter.builder("postloom.spool.compacted.bytes", spool, s -> s.stats().compactedBytes())
+                .description("bytes of live messages rewritten out of old segments").register(metrics);
     }
 
     public List<InetSocketAddress> smtpAddresses() {

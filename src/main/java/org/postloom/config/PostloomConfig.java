@@ -154,6 +154,16 @@ public interface PostloomConfig {
         @WithName("min-free-space")
         @WithDefault("268435456")
         long minFreeSpace();
+
+        /** Bytes after which a segment file is closed and a new one begun; the unit of reclaiming space. */
+        @WithName("segment-size")
+        @WithDefault("67108864")
+        long segmentSize();
+
+        /** Bytes per second the compactor may rewrite at most, so that new mail keeps the disk. */
+        @WithName("compaction-bandwidth")
+        @WithDefault("33554432")
+        long compactionBandwidth();
     }
 
     interface Relay {
@@ -281,7 +291,7 @@ public interface PostloomConfig {
          * Messages in the queue before new mail is refused with 452 4.3.1: the bound on the
          * working set, so a stuck queue slows senders down instead of growing without end.
          */
-        @WithDefault("500000")
+        @WithDefault("10000000")
         int queue();
 
         /** Hard errors before a client is cut off. */

@@ -98,7 +98,7 @@ public final class SmtpTransport implements Transport {
         }
 
         @Override
-        public List<List<Outcome>> deliver(List<WorkItem> items) {
+        public List<List<Outcome>> deliver(List<Parcel> items) {
             if (routing == null) routing = candidates(hop);
             if (routing.verdict() != null) return allAlike(items, routing.verdict());
             if (routing.candidates().isEmpty()) {
@@ -107,7 +107,7 @@ public final class SmtpTransport implements Transport {
             List<List<Outcome>> results = new ArrayList<>(items.size());
             Outcome lastSiteFailure = null;
             ClientSettings hopSettings = settings.apply(hop);
-            for (WorkItem item : items) {
+            for (Parcel item : items) {
                 if (stopping) break;
                 if (ignoresTlsPolicy(item, hopSettings)) {
                     results.add(sendOnce(item, hopSettings.withTlsPolicy(TlsPolicy.OPPORTUNISTIC)));
@@ -139,7 +139,7 @@ public final class SmtpTransport implements Transport {
          * RFC 8689 5: a message with {@code TLS-Required: No} (and without REQUIRETLS, which
          * overrides it, 4.1) goes even where this hop's TLS policy demands a verified certificate.
          */
-        private boolean ignoresTlsPolicy(WorkItem item, ClientSettings hopSettings) {
+        private boolean ignoresTlsPolicy(Parcel item, ClientSettings hopSettings) {
             if (hopSettings.tlsPolicy() != TlsPolicy.REQUIRED_VERIFIED || item.message().envelope().requireTls()) return false;
             try (InputStream in = bodies.open(item.message().queueId())) {
                 return TlsRequiredHeader.saysNo(in);
@@ -149,7 +149,7 @@ public final class SmtpTransport implements Transport {
         }
 
         /** One item over a connection of its own, closed afterwards. */
-        private List<Outcome> sendOnce(WorkItem item, ClientSettings relaxed) {
+        private List<Outcome> sendOnce(Parcel item, ClientSettings relaxed) {
             try {
                 // The host policies were made for the verified level: this one message goes opportunistically.
                 List<Candidate> opportunistic = routing.candidates().stream().map(c -> new Candidate(c.name(), c.address(),
@@ -165,7 +165,7 @@ public final class SmtpTransport implements Transport {
             }
         }
 
-        private MessageBody body(WorkItem item) {
+        private MessageBody body(Parcel item) {
             QueueId id = item.message().queueId();
             return new MessageBody(item.message().bodySize(), () -> bodies.open(id));
         }
@@ -306,7 +306,7 @@ public final class SmtpTransport implements Transport {
         return new Routing(List.of(), outcome);
     }
 
-    private static List<List<Outcome>> allAlike(List<WorkItem> items, Outcome outcome) {
+    private static List<List<Outcome>> allAlike(List<Parcel> items, Outcome outcome) {
         return items.stream().map(i -> Collections.nCopies(i.recipients().size(), outcome)).toList();
     }
 }
