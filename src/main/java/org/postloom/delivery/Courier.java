@@ -5,11 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.postloom.delivery.schedule.Attempt;
 
 /**
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,
  * report to the scheduler, and, while the connection is fit, wait for the scheduler to hand it
- * more work for the same destination (connection reuse), until it gets none.
+ * more work for the same egress path (connection reuse), until it gets none. A reply that makes a
+ * suspend rule fire stops it at once: the rest of its batch goes back untouched.
  */
 final class Courier implements Runnable {
 
@@ -18,43 +21,53 @@ final class Courier implements Runnable {
     /**
      * What a courier tells the scheduler after each batch.
      *
-     * @param next      completed by the scheduler with more work, or an empty list to hang up;
-     *                  null when the courier hangs up anyway (connection unfit, budget spent)
-     * @param budget    how many more items this connection may carry
+     * @param next completed by the scheduler with more work, or an empty list to hang up; null
+     *             when the courier hangs up anyway (connection unfit, budget spent, halted)
      */
-    record Report(NextHop hop, List<OutcomeRecorder.Retry> retries, boolean siteFailed, String lastError,
-                  CompletableFuture<List<WorkItem>> next, int budget) {}
+    record Report(long connection, Attempt<WorkItem> attempt, CompletableFuture<List<WorkItem>> next) {}
 
+    private final long connection;
     private final NextHop hop;
+    private final EgressSource source;
     private final Transport transport;
     private final OutcomeRecorder recorder;
     private final Consumer<Report> scheduler;
-    private final int messagesPerConnection;
+    private final int maxMessages;
+    private final Predicate<String> halts;
     private final Instant retryOnCrash;
     private List<WorkItem> batch;
 
-    Courier(NextHop hop, List<WorkItem> first, Transport transport, OutcomeRecorder recorder,
-            Consumer<Report> scheduler, int messagesPerConnection, Instant retryOnCrash) {
+    Courier(long connection, NextHop hop, EgressSource source, List<WorkItem> first, int maxMessages,
+            Predicate<String> halts, Transport transport, OutcomeRecorder recorder, Consumer<Report> scheduler,
+            Instant retryOnCrash) {
+        this.connection = connection;
         this.hop = hop;
+        this.source = source;
         this.batch = first;
+        this.maxMessages = maxMessages;
+        this.halts = halts;
         this.transport = transport;
         this.recorder = recorder;
         this.scheduler = scheduler;
-        this.messagesPerConnection = messagesPerConnection;
         this.retryOnCrash = retryOnCrash;
     }
 
     @Override
     public void run() {
         int carried = 0;
-        try (Transport.Session session = transport.open(hop)) {
+        try (Transport.Session session = transport.open(hop, source)) {
             while (!batch.isEmpty()) {
                 Report report = carry(session, carried);
-                carried += batch.size();
+                carried += report.attempt().attempted();
                 scheduler.accept(report);
                 batch = report.next() == null ? List.of() : report.next().join();
             }
         }
+    }
+
+    /** The reply as the rules see it: code and text, lines joined by a space. */
+    static String ruleText(Outcome outcome) {
+        return outcome.reply().toString().strip().replace("\r\n", " ");
     }
 
     /**
@@ -62,31 +75,40 @@ final class Courier implements Runnable {
      * next begins: a crash then repeats at most the message under way, not the whole batch.
      */
     private Report carry(Transport.Session session, int carriedBefore) {
-        List<OutcomeRecorder.Retry> retries = new ArrayList<>();
+        List<Attempt.Retry<WorkItem>> retries = new ArrayList<>();
         List<Outcome> all = new ArrayList<>();
+        List<String> replies = new ArrayList<>();
         int done = 0;
+        boolean halted = false;
         try {
             for (WorkItem item : batch) {
                 List<List<Outcome>> outcomes = session.deliver(List.of(item));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
-                String via = session.via();
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, item, outcomes.getFirst());
+                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), item, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;
+                outcomes.getFirst().stream().filter(o -> !(o instanceof Outcome.Delivered)).map(Courier::ruleText)
+                        .distinct().forEach(replies::add);
+                if (replies.stream().anyMatch(halts)) {
+                    halted = true;
+                    break;
+                }
             }
         } catch (RuntimeException e) {
             // A bug must not lose mail: what was not recorded is simply tried again later.
             LOG.log(System.Logger.Level.ERROR, "courier failed dest=" + hop, e);
-            batch.subList(done, batch.size()).forEach(item -> retries.add(new OutcomeRecorder.Retry(item, retryOnCrash)));
-            return new Report(hop, retries, false, e.toString(), null, 0);
+            batch.subList(done, batch.size()).forEach(item -> retries.add(new Attempt.Retry<>(item, retryOnCrash)));
+            return new Report(connection, new Attempt<>(done, retries, List.of(), replies, false, e.toString(), false, 0), null);
         }
         boolean siteFailed = !all.isEmpty()
                 && all.stream().allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
         String lastError = all.stream().filter(o -> !(o instanceof Outcome.Delivered))
                 .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
-        int budget = messagesPerConnection - carriedBefore - batch.size();
-        boolean again = !siteFailed && budget > 0 && session.isReusable();
-        return new Report(hop, retries, siteFailed, lastError, again ? new CompletableFuture<>() : null, budget);
+        int budget = maxMessages - carriedBefore - done;
+        boolean again = !halted && !siteFailed && budget > 0 && session.isReusable() && done == batch.size();
+        List<WorkItem> untouched = batch.subList(done, batch.size());
+        return new Report(connection, new Attempt<>(done, retries, untouched, replies, siteFailed, lastError, again, budget),
+                again ? new CompletableFuture<>() : null);
     }
 }

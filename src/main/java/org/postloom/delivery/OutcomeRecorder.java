@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
+import org.postloom.delivery.schedule.Attempt;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
@@ -22,9 +23,6 @@ import org.postloom.spool.SpooledMessage;
 final class OutcomeRecorder {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
-
-    /** Recipients of an item that are to be tried again, and when. */
-    record Retry(WorkItem item, Instant due) {}
 
     private final Spool spool;
     private final Bouncer bouncer;
@@ -44,7 +42,7 @@ final class OutcomeRecorder {
     }
 
     /** Records the outcomes of one item; returns what must be tried again, if anything. */
-    Retry record(NextHop hop, String via, WorkItem item, List<Outcome> outcomes) {
+    Attempt.Retry<WorkItem> record(String via, WorkItem item, List<Outcome> outcomes) {
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
@@ -92,8 +90,8 @@ final class OutcomeRecorder {
         } catch (SpoolException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
-            return new Retry(item, now.plus(retry.minBackoff()));
+            return new Attempt.Retry<>(item, now.plus(retry.minBackoff()));
         }
-        return again.isEmpty() ? null : new Retry(new WorkItem(message, again), next);
+        return again.isEmpty() ? null : new Attempt.Retry<>(item.withRecipients(again), next);
     }
 }

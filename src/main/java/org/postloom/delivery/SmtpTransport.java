@@ -63,20 +63,25 @@ public final class SmtpTransport implements Transport {
     }
 
     @Override
-    public Session open(NextHop hop) {
-        return new OutboundSession(hop);
+    public Session open(NextHop hop, EgressSource source) {
+        ClientSettings base = settings.apply(hop).withEhloName(source.ehlo());
+        return new OutboundSession(hop, source.address().map(base::withBindAddress).orElse(base), source);
     }
 
     /** One connection's worth of delivery; the MX lookup is done once, when first needed. */
     private final class OutboundSession implements Session {
 
         private final NextHop hop;
+        private final ClientSettings clientSettings;
+        private final EgressSource source;
         private Routing routing;
         private OutboundConnection connection;
         private String host;
 
-        OutboundSession(NextHop hop) {
+        OutboundSession(NextHop hop, ClientSettings clientSettings, EgressSource source) {
             this.hop = hop;
+            this.clientSettings = clientSettings;
+            this.source = source;
         }
 
         @Override
@@ -94,7 +99,7 @@ public final class SmtpTransport implements Transport {
                     if (connection != null) connection.close();
                     connection = null;
                     try {
-                        Connected c = connect(routing.candidates(), settings.apply(hop));
+                        Connected c = connect(routing.candidates(), clientSettings);
                         connection = c.connection();
                         host = c.host();
                     } catch (SiteFailure e) {
@@ -119,9 +124,10 @@ public final class SmtpTransport implements Transport {
 
         @Override
         public String via() {
-            if (connection == null) return hop.toString();
+            String from = source.name().isEmpty() ? "" : " source=" + source.name();
+            if (connection == null) return hop + from;
             String tls = connection.tlsDescription();
-            return hop + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
+            return hop + from + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
                     + "]:" + connection.address().getPort() + " tls=" + (tls.isEmpty() ? "none" : tls.replace(' ', '/'));
         }
 

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param arrival    when the transaction began
  * @param client     where it came from: the client's address and what it said in EHLO/HELO
  * @param tls        the TLS protocol and cipher in use, or empty when in clear text
+ * @param egressSource the egress source chosen for it when it was queued, kept across retries
+ *                   and restarts; empty when none was chosen (delivery then chooses one)
  */
 public record Envelope(
         QueueId queueId,
@@ -24,7 +26,8 @@ public record Envelope(
         boolean smtpUtf8,
         Instant arrival,
         String client,
-        String tls) {
+        String tls,
+        String egressSource) {
 
     public Envelope {
         Objects.requireNonNull(queueId);
@@ -34,6 +37,17 @@ public record Envelope(
         Objects.requireNonNull(arrival);
         Objects.requireNonNull(client);
         Objects.requireNonNull(tls);
+        Objects.requireNonNull(egressSource);
+    }
+
+    /** An envelope without a chosen egress source. */
+    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
+                    Instant arrival, String client, String tls) {
+        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, "");
+    }
+
+    public Envelope withEgressSource(String source) {
+        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, source);
     }
 
     /** RFC 6152 body types. BINARYMIME is not offered. */

@@ -22,6 +22,8 @@ import org.postloom.spool.LogEntry.RecipientChanged;
 final class EntryCodec {
 
     private static final byte VERSION = 1;
+    /** Envelopes since egress sources: version 1 plus the chosen source's name at the end. */
+    private static final byte ENVELOPE_VERSION = 2;
     private static final byte PENDING = 0, DELIVERED = 1, DEFERRED = 2, FAILED = 3;
 
     private EntryCodec() { }
@@ -30,7 +32,7 @@ final class EntryCodec {
     static byte[] messagePrefix(Envelope e) {
         return encode(out -> {
             out.writeInt(0); // patched below, once the length is known
-            out.writeByte(VERSION);
+            out.writeByte(ENVELOPE_VERSION);
             writeString(out, e.queueId().value());
             writeMailbox(out, e.sender());
             out.writeInt(e.recipients().size());
@@ -41,13 +43,15 @@ final class EntryCodec {
             out.writeInt(e.arrival().getNano());
             writeString(out, e.client());
             writeString(out, e.tls());
+            writeString(out, e.egressSource());
         }, true);
     }
 
     /** Reads the envelope from the start of a message's payload (the length already skipped). */
     static Envelope decodeEnvelope(byte[] envelope) throws IOException {
         var in = new DataInputStream(new ByteArrayInputStream(envelope));
-        checkVersion(in);
+        byte version = in.readByte();
+        if (version != VERSION && version != ENVELOPE_VERSION) throw new IOException("unknown envelope version " + version);
         var id = new QueueId(readString(in));
         var sender = readMailbox(in);
         int count = in.readInt();
@@ -56,7 +60,10 @@ final class EntryCodec {
         var body = Envelope.BodyType.values()[in.readByte()];
         boolean smtpUtf8 = in.readBoolean();
         var arrival = Instant.ofEpochSecond(in.readLong(), in.readInt());
-        return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, readString(in), readString(in));
+        String client = readString(in);
+        String tls = readString(in);
+        return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, client, tls,
+                version == ENVELOPE_VERSION ? readString(in) : "");
     }
 
     static byte[] encodeState(RecipientChanged change) {

@@ -42,6 +42,10 @@ public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeout
         return new ClientSettings(ehloName, tlsPolicy, timeouts, useChunking, bindAddress);
     }
 
+    public ClientSettings withEhloName(String name) {
+        return new ClientSettings(name, tlsPolicy, timeouts, chunking, bindAddress);
+    }
+
     public ClientSettings withBindAddress(InetAddress address) {
         return new ClientSettings(ehloName, tlsPolicy, timeouts, chunking, Optional.of(address));
     }
