@@ -114,6 +114,9 @@ final class PathState<W> {
      * jittered, up to the maximum, so a dead site is probed less and less by a single connection.
      */
     void failed(Instant now, Duration min, Duration max, double jitter) {
+        window = 1;
+        // Connections opened before the back-off report one after another: one failure, one step.
+        if (backoffUntil.isAfter(now)) return;
         siteFailures++;
         window = 1;
         long millis = Math.min(max.toMillis(), min.toMillis() << Math.min(siteFailures - 1, 20));
