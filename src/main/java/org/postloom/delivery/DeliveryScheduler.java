@@ -110,6 +110,10 @@ public final class DeliveryScheduler implements AutoCloseable {
             schedule.resolved(r.domain(), r.site().site(), r.site().mx(), now.plus(r.site().believedFor()), now);
         }
         for (Courier.Report r; (r = reports.poll()) != null; ) {
+            if (r.attempt() == null) {
+                schedule.closed(r.connection());
+                continue;
+            }
             if (r.next() != null) waiting.put(r.connection(), r.next());
             schedule.report(r.connection(), r.attempt(), now);
         }
