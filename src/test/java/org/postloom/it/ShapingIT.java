@@ -129,6 +129,23 @@ class ShapingIT {
         };
     }
 
+    /** A sink policy that answers the first MAIL with {@code reply}, and takes the rest. */
+    private static CapturingSink.Policy firstMailGets(String reply) {
+        return new CapturingSink.Policy() {
+            @Override
+            public String mail(int transaction) {
+                return transaction == 1 ? reply : "250 2.1.0 Ok";
+            }
+        };
+    }
+
+    /** Queues {@code n} messages for the domain while its site is held, so they are all ready at once. */
+    private void submitHeld(int n, String domain) throws IOException, InterruptedException {
+        admin("POST", "/sites/" + domain + "/suspend?for=PT5M");
+        submit(recipients(n, domain));
+        admin("POST", "/sites/" + domain + "/resume");
+    }
+
     private static void pause(long millis) {
         try {
             Thread.sleep(millis); // the sink standing for a slow remote server, not a wait in the test
@@ -208,9 +225,7 @@ class ShapingIT {
     @Test
     void theMessageRateHoldsEverySecondOverHundredsOfMessages() throws Exception {
         relay(sinks(CapturingSink.ACCEPT_ALL), Map.of("postloom.shaping.default.max-message-rate", "100/s"));
-        admin("POST", "/sites/plain.test/suspend?for=PT5M");
-        submit(recipients(400, "plain.test"));
-        admin("POST", "/sites/plain.test/resume");
+        submitHeld(400, "plain.test");
         CapturingSink sink = sinkAt.get(PLAIN);
         await("400 delivered", Duration.ofSeconds(60), () -> sink.accepted.size() == 400);
         List<Instant> mails = sink.mailTimes(c -> true);
@@ -239,22 +254,13 @@ class ShapingIT {
 
     @Test
     void aTs04ReplyWithASuspendRuleHoldsThatPathOthersGoOnThenTheHeldMailGoesAtOnce() throws Exception {
-        CapturingSink.Policy ts04 = new CapturingSink.Policy() {
-            @Override
-            public String mail(int transaction) {
-                return transaction == 1 ? "421 4.7.0 [TS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume"
-                        : "250 2.1.0 Ok";
-            }
-        };
-        int port = sinks(ts04);
+        int port = sinks(firstMailGets("421 4.7.0 [TS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume"));
         sinkAt.get(PLAIN).policy(CapturingSink.ACCEPT_ALL);
         relay(port, Map.of("postloom.shaping.rules[0].match", ".yahoodns.test",
                 "postloom.shaping.rules[0].reply", "^421 .*\\[TS0[1-4]\\]",
                 "postloom.shaping.rules[0].action", "suspend",
                 "postloom.shaping.rules[0].duration", "PT4S"));
-        admin("POST", "/sites/y.test/suspend?for=PT5M");
-        submit(recipients(5, "y.test"));
-        admin("POST", "/sites/y.test/resume");
+        submitHeld(5, "y.test");
         CapturingSink yahoo = sinkAt.get(YAHOO);
         await("the 421", Duration.ofSeconds(30), () -> !yahoo.connectionLog.isEmpty() && yahoo.connectionLog.getFirst().closed != null);
         Instant refused = yahoo.connectionLog.getFirst().closed;
@@ -275,19 +281,11 @@ class ShapingIT {
 
     @Test
     void aThrottleRuleSlowsThePath() throws Exception {
-        CapturingSink.Policy rateLimited = new CapturingSink.Policy() {
-            @Override
-            public String mail(int transaction) {
-                return transaction == 1 ? "451 4.7.28 Our system has detected an unusual rate of mail" : "250 2.1.0 Ok";
-            }
-        };
-        relay(sinks(rateLimited), Map.of("postloom.shaping.rules[0].reply", "4\\.7\\.28",
+        relay(sinks(firstMailGets("451 4.7.28 Our system has detected an unusual rate of mail")), Map.of("postloom.shaping.rules[0].reply", "4\\.7\\.28",
                 "postloom.shaping.rules[0].action", "throttle",
                 "postloom.shaping.rules[0].max-message-rate", "5/s",
                 "postloom.shaping.rules[0].duration", "PT1M"));
-        admin("POST", "/sites/slow.test/suspend?for=PT5M");
-        submit(recipients(20, "slow.test"));
-        admin("POST", "/sites/slow.test/resume");
+        submitHeld(20, "slow.test");
         CapturingSink sink = sinkAt.get(SLOW);
         await("site-throttled logged", Duration.ofSeconds(30), () -> logged.stream().anyMatch(l -> l.startsWith("site-throttled")));
         assertThat(site("mx.slow.test").get("paths").get(0).get("throttled_until").isNull()).isFalse();
