@@ -8,6 +8,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.Relay;
+import org.postloom.cli.Main;
 import org.postloom.config.ConfigLoader;
 import org.postloom.dns.DnsmasqServer;
 
@@ -317,5 +320,38 @@ class ShapingIT {
         assertThat(sink.peakConnections(ip1)).as("ip1's own cap").isEqualTo(2);
         assertThat(sink.peakConnections(ip2)).as("ip2's own cap").isBetween(1, 2);
         assertThat(site("mx.plain.test").get("paths")).extracting(p -> p.get("source").asText()).containsExactlyInAnyOrder("ip1", "ip2");
+    }
+
+    private String sitesCli(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        List<String> all = new ArrayList<>(List.of("sites", "--admin", "http://127.0.0.1:" + relay.adminPort()));
+        all.addAll(List.of(args));
+        int exit = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(all.toArray(String[]::new));
+        return exit + " " + out + err;
+    }
+
+    @Test
+    void operatorsSuspendAndResumeASiteByDomainThroughTheCliAndTheApi() throws Exception {
+        relay(sinks(CapturingSink.ACCEPT_ALL), Map.of());
+        CapturingSink sink = sinkAt.get(PLAIN);
+        submit(recipients(1, "plain.test"));
+        await("first delivered", Duration.ofSeconds(30), () -> sink.accepted.size() == 1);
+        assertThat(sitesCli()).startsWith("0 ").contains("mx.plain.test").contains("plain.test");
+        assertThat(sitesCli("suspend", "plain.test", "--for", "PT10M")).startsWith("0 suspended mx.plain.test until ");
+        assertThat(site("mx.plain.test").get("paths").get(0).get("suspended_until").asText()).endsWith("Z");
+        submit(recipients(1, "plain.test"));
+        await("held", Duration.ofSeconds(10), () -> readyAt("mx.plain.test") == 1);
+        assertThat(sink.accepted).hasSize(1);
+        assertThat(sitesCli("suspend", "plain.test", "--for", "ten minutes")).startsWith("1 ").contains("not a positive ISO-8601 duration");
+        assertThat(sitesCli("resume", "plain.test")).startsWith("0 resumed plain.test");
+        await("released", Duration.ofSeconds(10), () -> sink.accepted.size() == 2);
+    }
+
+    private int readyAt(String site) {
+        try {
+            return site(site).get("paths").get(0).get("ready").asInt();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
