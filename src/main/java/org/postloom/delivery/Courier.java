@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.postloom.delivery.schedule.Attempt;
+import org.postloom.delivery.client.Outcome;
 
 /**
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,

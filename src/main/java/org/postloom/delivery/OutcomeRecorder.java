@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.postloom.delivery.schedule.Attempt;
+import org.postloom.delivery.client.Outcome;
+import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
@@ -87,7 +89,7 @@ final class OutcomeRecorder {
         try {
             if (!failures.isEmpty()) bouncer.bounce(message, failures);
             spool.recordAll(message.queueId(), states);
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
             return new Attempt.Retry<>(item, now.plus(retry.minBackoff()));
