@@ -128,7 +128,7 @@ public final class Relay implements AutoCloseable {
                 .max().orElse(0)).register(metrics);
 
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock);
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools);
         delivery.start();
 
@@ -166,7 +166,7 @@ public final class Relay implements AutoCloseable {
                 hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
                 spool::openBody, metrics, hostname);
         DeliverySettings settings = new DeliverySettings(shaping, new RetryPolicy(d.minBackoff(), d.maxBackoff(),
-                d.maxQueueLifetime(), 0.2), pools, sources, hostname);
+                d.maxQueueLifetime(), 0.2), d.delayWarning(), pools, sources, hostname);
         return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock, metrics);
     }
 

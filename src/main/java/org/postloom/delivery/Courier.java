@@ -102,7 +102,7 @@ final class Courier implements Runnable {
             for (WorkItem item : batch) {
                 List<List<Outcome>> outcomes = session.deliver(List.of(item));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
-                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), item, outcomes.getFirst());
+                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), session.remoteMta(), item, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;

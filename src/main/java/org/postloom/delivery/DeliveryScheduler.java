@@ -64,7 +64,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.router = router;
         this.dns = dns;
         this.transport = transport;
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault(), metrics);
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock, RandomGenerator.getDefault(), metrics);
         this.settings = settings;
         this.clock = clock;
         this.schedule = new Schedule<>(settings.shaping(), settings.retry().minBackoff(), settings.retry().maxBackoff(),

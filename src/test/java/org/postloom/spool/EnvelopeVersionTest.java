@@ -11,12 +11,12 @@ import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 
-/** The stored envelope keeps the egress source chosen at queueing (version 2) and still reads version 1. */
+/** The stored envelope keeps the egress source chosen at queueing (version 3) and still reads version 2. */
 class EnvelopeVersionTest {
 
     private static final Envelope ENVELOPE = new Envelope(new QueueId("0123456789AB"), new Mailbox("a", "b.test"),
             List.of(new Mailbox("c", "d.test")), Envelope.BodyType.SEVEN_BIT, false, Instant.parse("2026-12-01T10:00:00Z"),
-            "client [127.0.0.1]", "", "ip1");
+            "client [127.0.0.1]", "").withEgressSource("ip1");
 
     @Test
     void theChosenSourceIsStoredWithTheEnvelope() throws Exception {
@@ -25,12 +25,12 @@ class EnvelopeVersionTest {
     }
 
     @Test
-    void aVersionOneEnvelopeReadsWithNoSource() throws Exception {
+    void aVersionTwoEnvelopeReadsWithNoSource() throws Exception {
         byte[] prefix = EntryCodec.messagePrefix(ENVELOPE);
-        // Version 1 is version 2 without the trailing source (a 4-byte length and "ip1").
+        // Version 2 is version 3 without the trailing source (a 4-byte length and "ip1").
         byte[] v1 = Arrays.copyOfRange(prefix, 4, prefix.length - 4 - "ip1".getBytes(StandardCharsets.UTF_8).length);
-        assertThat(v1[0]).isEqualTo((byte) 2);
-        v1[0] = 1;
+        assertThat(v1[0]).isEqualTo((byte) 3);
+        v1[0] = 2;
         assertThat(EntryCodec.decodeEnvelope(v1)).isEqualTo(ENVELOPE.withEgressSource(""));
     }
 }
