@@ -237,7 +237,9 @@ class ShapingIT {
             Instant to = from.plusSeconds(1);
             worst = Math.max(worst, (int) mails.stream().filter(t -> !t.isBefore(from) && t.isBefore(to)).count());
         }
-        assertThat(worst).as("most MAILs in any one second").isBetween(90, 100 + 5 + 1);
+        // The schedule hands out at most 100 + 5 per second (ScheduleTest); at the sink, couriers
+        // delayed on a busy machine can bunch a few more into one second.
+        assertThat(worst).as("most MAILs in any one second at the sink").isBetween(90, 115);
         double seconds = Duration.between(mails.getFirst(), mails.getLast()).toMillis() / 1000.0;
         assertThat(399 / seconds).as("messages per second overall").isBetween(80.0, 102.0);
     }
