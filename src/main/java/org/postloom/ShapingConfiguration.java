@@ -121,6 +121,8 @@ final class ShapingConfiguration {
             String name = MapKeys.unquote(key);
             pools.put(name, members("postloom.egress.pools.\"" + name + "\"", members, sources));
         });
+        config.tenants().forEach((key, tenant) -> tenant.pool().filter(p -> !p.isBlank()).ifPresent(p ->
+                known("postloom.tenants." + (key.startsWith("\"") ? key : "\"" + key + "\"") + ".pool", p.strip(), pools)));
         Optional<String> defaultPool = egress.defaultPool().filter(p -> !p.isBlank()).map(String::strip);
         defaultPool.ifPresent(p -> known("postloom.egress.default-pool", p, pools));
         Map<String, String> senderDomains = new HashMap<>();
@@ -129,6 +131,14 @@ final class ShapingConfiguration {
             senderDomains.put(domain, known("postloom.egress.sender-domains.\"" + domain + "\"", pool.strip(), pools));
         });
         return new EgressPools(pools, senderDomains, defaultPool, tenantPool);
+    }
+
+    /** {@code postloom.tenants."<name>".pool}: the pool of a tenant's mail, by the envelope's tenant. */
+    static Function<Envelope, Optional<String>> tenantPools(PostloomConfig config) {
+        Map<String, String> byTenant = new HashMap<>();
+        config.tenants().forEach((key, tenant) -> tenant.pool().filter(p -> !p.isBlank())
+                .ifPresent(p -> byTenant.put(MapKeys.unquote(key), p.strip())));
+        return envelope -> Optional.ofNullable(byTenant.get(envelope.tenant()));
     }
 
     private static List<EgressPools.Member> members(String setting, String text, Map<String, EgressSource> sources) {

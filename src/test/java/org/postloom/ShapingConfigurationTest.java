@@ -83,6 +83,17 @@ class ShapingConfigurationTest {
         assertThat(tenant.choose(from("app.test"))).as("the tenant hook wins").isEqualTo("ip2");
     }
 
+    @Test
+    void aTenantsPoolWinsOverTheSenderDomainAndTheDefault() {
+        PostloomConfig c = config(Map.of("postloom.tenants.\"acme\".pool", "warm"));
+        EgressPools pools = ShapingConfiguration.pools(c, ShapingConfiguration.sources(c, "relay.test"),
+                ShapingConfiguration.tenantPools(c));
+        assertThat(pools.choose(from("app.test").withTenant("acme"))).isEqualTo("ip2");
+        assertThat(pools.choose(from("app.test"))).isEqualTo("ip1");
+        refused(Map.of("postloom.tenants.\"acme\".pool", "nope"),
+                "postloom.tenants.\"acme\".pool=nope: names no pool in postloom.egress.pools");
+    }
+
     private static Envelope from(String domain) {
         return new Envelope(new QueueId("0123456789AB"), new Mailbox("a", domain), List.of(new Mailbox("b", "x.test")),
                 Envelope.BodyType.SEVEN_BIT, false, java.time.Instant.EPOCH, "test", "");
@@ -92,7 +103,7 @@ class ShapingConfigurationTest {
         assertThatThrownBy(() -> {
             PostloomConfig c = config(overrides);
             ShapingConfiguration.policy(c);
-            ShapingConfiguration.pools(c, ShapingConfiguration.sources(c, "relay.test"), e -> Optional.empty());
+            ShapingConfiguration.pools(c, ShapingConfiguration.sources(c, "relay.test"), ShapingConfiguration.tenantPools(c));
         }).isInstanceOf(IllegalArgumentException.class).hasMessage(line);
     }
 

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param recipientDsn NOTIFY and ORCPT per recipient (RFC 3461 4.1, 4.2), same order as recipients
  * @param requireTls whether MAIL carried REQUIRETLS (RFC 8689 4.1): every hop must be TLS to an
  *                   authenticated server
+ * @param tenant     whose mail it is (a configured tenant's name: the HTTP token's, or the SMTP
+ *                   AUTH user's), or empty; the egress pool and the events use it
  * @param egressSource the egress source chosen for it when it was queued, kept across retries
  *                   and restarts; empty when none was chosen (delivery then chooses one)
  */
@@ -35,25 +37,28 @@ public record Envelope(
         DsnRequest dsn,
         List<RecipientDsn> recipientDsn,
         boolean requireTls,
+        String tenant,
         String egressSource) {
 
-    /** An envelope without DSN parameters or REQUIRETLS. */
+    /** An envelope without DSN parameters or REQUIRETLS, of no tenant. */
     public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
                     Instant arrival, String client, String tls) {
         this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, DsnRequest.NONE,
                 Collections.nCopies(recipients.size(), RecipientDsn.NONE), false);
     }
 
-    /** An envelope without a chosen egress source. */
+    /** An envelope of no tenant. */
     public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
                     Instant arrival, String client, String tls, DsnRequest dsn, List<RecipientDsn> recipientDsn,
                     boolean requireTls) {
         this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls, "");
     }
 
-    public Envelope withEgressSource(String source) {
-        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn,
-                requireTls, source);
+    /** An envelope without a chosen egress source. */
+    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
+                    Instant arrival, String client, String tls, DsnRequest dsn, List<RecipientDsn> recipientDsn,
+                    boolean requireTls, String tenant) {
+        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls, tenant, "");
     }
 
     public Envelope {
@@ -65,14 +70,27 @@ public record Envelope(
         Objects.requireNonNull(client);
         Objects.requireNonNull(tls);
         Objects.requireNonNull(dsn);
-        Objects.requireNonNull(egressSource);
         recipientDsn = List.copyOf(recipientDsn);
         if (recipientDsn.size() != recipients.size()) throw new IllegalArgumentException("one RecipientDsn per recipient");
+        Objects.requireNonNull(tenant);
+        Objects.requireNonNull(egressSource);
     }
 
     /** The DSN parameters of the recipient at {@code index}. */
     public RecipientDsn dsnOf(int index) {
         return recipientDsn.get(index);
+    }
+
+    /** The same envelope as mail of {@code name}. */
+    public Envelope withTenant(String name) {
+        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn,
+                requireTls, name, egressSource);
+    }
+
+    /** The same envelope leaving from the egress source {@code source}. */
+    public Envelope withEgressSource(String source) {
+        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn,
+                requireTls, tenant, source);
     }
 
     /** RFC 6152 body types. BINARYMIME is not offered. */
