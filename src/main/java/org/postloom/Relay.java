@@ -79,7 +79,7 @@ public final class Relay implements AutoCloseable {
 
     private Relay(PostloomConfig config) {
         this.config = config;
-        this.health = new Health(() -> spool != null && spool.isRecovered());
+        this.health = new Health(() -> spool != null); // assigned once open() has recovered the queue
     }
 
     public static Relay start(PostloomConfig config) throws IOException {
@@ -122,7 +122,7 @@ public final class Relay implements AutoCloseable {
         delivery.start();
 
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics,
-                new QueueControl(delivery, spool, bouncer, clock));
+                new QueueControl(delivery, spool, bouncer));
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);

@@ -1,6 +1,5 @@
 package org.postloom.delivery;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,13 +43,11 @@ public final class QueueControl {
     private final DeliveryScheduler scheduler;
     private final Spool spool;
     private final Bouncer bouncer;
-    private final Clock clock;
 
-    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer, Clock clock) {
+    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer) {
         this.scheduler = scheduler;
         this.spool = spool;
         this.bouncer = bouncer;
-        this.clock = clock;
     }
 
     public List<DestinationSummary> summary() {

@@ -6,7 +6,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -140,18 +139,6 @@ public final class Spool implements MessageStore, AutoCloseable {
         Failures.awaitDurable(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)));
     }
 
-    public void recordDelivered(QueueId id, int recipient) throws SpoolException {
-        record(id, recipient, RecipientState.DELIVERED);
-    }
-
-    public void recordDeferred(QueueId id, int recipient, Instant nextAttempt, String reply) throws SpoolException {
-        record(id, recipient, new RecipientState.Deferred(nextAttempt, reply));
-    }
-
-    public void recordFailed(QueueId id, int recipient, String reply) throws SpoolException {
-        record(id, recipient, new RecipientState.Failed(reply));
-    }
-
     /** A live message as it stands now, or empty once it is final (or was never queued). */
     public Optional<SpooledMessage> message(QueueId id) {
         return Optional.ofNullable(catalog.get(id)).map(Catalog.Stored::message);
@@ -167,11 +154,6 @@ public final class Spool implements MessageStore, AutoCloseable {
         var stored = catalog.get(id);
         if (stored == null) throw new NoSuchElementException("no queued message " + id);
         return new BodyInputStream(directory.path(stored.segment()), stored.bodyOffset(), stored.message().bodySize());
-    }
-
-    /** True once recovery has finished, which {@link #open} waits for; for readiness checks. */
-    public boolean isRecovered() {
-        return recovery != null;
     }
 
     public RecoveryReport recovery() {

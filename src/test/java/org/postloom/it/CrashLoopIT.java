@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import org.postloom.dns.DnsmasqServer;
  * -Dproof.kills=20). At the end every message that got a 250 has reached the next hop at least
  * once; duplicates (the in-flight window of each kill) are counted and reported.
  */
+@Tag("long")
 class CrashLoopIT {
 
     private static final int SESSIONS = 32;

@@ -59,7 +59,7 @@ class GroupCommitTest {
                 for (int i = 0; i < 99; i++) {
                     int rcpt = i;
                     couriers.submit(() -> {
-                        spool.recordDelivered(id, rcpt);
+                        spool.record(id, rcpt, RecipientState.DELIVERED);
                         return null;
                     });
                 }

@@ -35,7 +35,7 @@ class RefusalTest {
             assertThat(spool.hasRoom()).isFalse();
             assertThatThrownBy(() -> spool.receive(TestMail.envelope(spool.newQueueId(), 1)))
                     .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.kind()).isEqualTo(SpoolException.Kind.FULL));
-            spool.recordDelivered(spool.messages().getFirst().queueId(), 0);
+            spool.record(spool.messages().getFirst().queueId(), 0, RecipientState.DELIVERED);
             assertThat(spool.hasRoom()).isTrue();
         }
     }

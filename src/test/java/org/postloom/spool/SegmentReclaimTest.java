@@ -23,13 +23,13 @@ class SegmentReclaimTest {
             var second = commit(spool, 1, body("second", 100)); // segment 2
             assertThat(segment(1)).exists();
 
-            spool.recordDelivered(first.queueId(), 0);
+            spool.record(first.queueId(), 0, RecipientState.DELIVERED);
             assertThat(segment(1)).as("one recipient still pending").exists();
-            spool.recordFailed(first.queueId(), 1, "550 5.1.1 unknown");
+            spool.record(first.queueId(), 1, new RecipientState.Failed("550 5.1.1 unknown"));
             assertThat(segment(1)).doesNotExist();
             assertThat(segment(2)).exists();
 
-            spool.recordDelivered(second.queueId(), 0);
+            spool.record(second.queueId(), 0, RecipientState.DELIVERED);
             assertThat(segment(2)).doesNotExist();
             assertThat(spool.stats().segments()).as("only the active segment is left").isEqualTo(1);
             assertThat(spool.messages()).isEmpty();
@@ -51,9 +51,9 @@ class SegmentReclaimTest {
             filler = commit(spool, 1, body("filler", 1000));
             assertThat(segment(2)).as("segment 1 is full").exists();
 
-            spool.recordDelivered(done.queueId(), 0);   // in segment 2, about segment 1
+            spool.record(done.queueId(), 0, RecipientState.DELIVERED);   // in segment 2, about segment 1
             later = commit(spool, 1, body("later", 3000)); // fills segment 2
-            spool.recordDelivered(later.queueId(), 0);
+            spool.record(later.queueId(), 0, RecipientState.DELIVERED);
             assertThat(segment(3)).exists();
             assertThat(segment(1)).as("still holds live messages").exists();
             assertThat(segment(2)).as("its record of 'done' must outlive segment 1").exists();
@@ -61,8 +61,8 @@ class SegmentReclaimTest {
         try (var reopened = TestMail.open(dir, options)) {
             var spool = reopened.spool();
             assertThat(TestMail.ids(spool.messages())).containsExactly(waiting.queueId(), filler.queueId());
-            spool.recordDelivered(waiting.queueId(), 0);
-            spool.recordDelivered(filler.queueId(), 0);
+            spool.record(waiting.queueId(), 0, RecipientState.DELIVERED);
+            spool.record(filler.queueId(), 0, RecipientState.DELIVERED);
             assertThat(segment(1)).doesNotExist();
             assertThat(segment(2)).doesNotExist();
         }

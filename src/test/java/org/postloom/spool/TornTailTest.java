@@ -40,7 +40,7 @@ class TornTailTest {
         try (var opened = TestMail.open(original, TestMail.options())) {
             var spool = opened.spool();
             for (int i = 0; i < 4; i++) kept.add(commit(spool, 2, body("kept" + i, 500 + i)));
-            spool.recordDeferred(kept.get(0).queueId(), 1, java.time.Instant.EPOCH, "421 4.4.2 timeout");
+            spool.record(kept.get(0).queueId(), 1, new RecipientState.Deferred(java.time.Instant.EPOCH, "421 4.4.2 timeout"));
             lastRecordStart = Files.size(original.resolve(SEGMENT));
             last = commit(spool, 2, body("last", 200));
             lastRecordEnd = Files.size(original.resolve(SEGMENT));
