@@ -21,7 +21,7 @@ import java.net.SocketAddress;
  * rule, and the cycle rules cover every package under {@code org.postloom}. Rules on parts that
  * may not exist yet allow an empty selection.
  */
-@AnalyzeClasses(packages = "org.postloom", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "org.postloom", importOptions = {ImportOption.DoNotIncludeTests.class, ImportOption.DoNotIncludeJars.class})
 class ArchitectureTest {
 
     private static final DescribedPredicate<JavaClass> SOCKETS = describe("sockets",

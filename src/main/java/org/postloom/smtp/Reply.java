@@ -53,6 +53,11 @@ public record Reply(int code, String status, List<String> lines) {
         return status.isEmpty() ? new Reply(code, enhancedStatus(), lines) : this;
     }
 
+    /** Code, status and every line's text, joined by spaces: for logs and for matching reply rules. */
+    public String oneLine() {
+        return code + " " + (status.isEmpty() ? "" : status + " ") + String.join(" ", lines);
+    }
+
     /** The wire form: {@code 250-first}, ..., {@code 250 last}, each line ending in CRLF. */
     public byte[] toBytes() {
         return toString().getBytes(StandardCharsets.UTF_8);

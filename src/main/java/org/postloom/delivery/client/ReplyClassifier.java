@@ -9,6 +9,7 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.smtp.Reply;
+import org.postloom.smtp.ReplyReader;
 
 /**
  * Every judgement of the client in one place (after Postfix's {@code smtp_trouble.c}): how far a
