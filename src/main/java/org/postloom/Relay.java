@@ -6,27 +6,16 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.postloom.admin.AdminServer;
 import org.postloom.admin.Health;
-import org.postloom.auth.Authenticator;
-import org.postloom.smtp.Authentication;
-import org.postloom.auth.FailureThrottle;
-import org.postloom.auth.UsersFile;
 import org.postloom.config.HostPort;
-import org.postloom.config.MapKeys;
 import org.postloom.config.PostloomConfig;
 import org.postloom.delivery.Bouncer;
 import org.postloom.dkim.DkimKeys;
@@ -35,28 +24,16 @@ import org.postloom.dkim.DkimSigner;
 import org.postloom.intake.MessageSigner;
 import org.postloom.delivery.DeliveryMetrics;
 import org.postloom.delivery.DeliveryScheduler;
-import org.postloom.delivery.DeliverySettings;
 import org.postloom.delivery.Inbox;
-import org.postloom.delivery.NextHop;
 import org.postloom.delivery.QueueControl;
-import org.postloom.delivery.RetryPolicy;
 import org.postloom.delivery.Router;
 import org.postloom.delivery.SmtpTransport;
-import org.postloom.delivery.client.ClientSettings;
-import org.postloom.delivery.client.ClientTimeouts;
-import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MxResolver;
 import org.postloom.dns.Resolution;
-import org.postloom.smtp.Cidr;
-import org.postloom.smtp.RelayPolicy;
-import org.postloom.smtp.SessionSettings;
-import org.postloom.smtp.server.ConnectionLimits;
-import org.postloom.smtp.server.ConnectionSettings;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
 import org.postloom.tls.KeyMaterial;
 import org.postloom.tls.ServerTls;
 
@@ -71,6 +48,7 @@ public final class Relay implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.postloom");
 
     private final PostloomConfig config;
+    private final RelaySettings settings;
     private final Health health;
     private Spool spool;
     private DeliveryScheduler delivery;
@@ -79,6 +57,7 @@ public final class Relay implements AutoCloseable {
 
     private Relay(PostloomConfig config) {
         this.config = config;
+        this.settings = new RelaySettings(config);
         this.health = new Health(() -> spool != null); // assigned once open() has recovered the queue
     }
 
@@ -94,7 +73,7 @@ public final class Relay implements AutoCloseable {
     }
 
     private void startParts() throws IOException {
-        String hostname = config.hostname().filter(h -> !h.isBlank()).orElseGet(Relay::machineName);
+        String hostname = settings.hostname();
         Clock clock = Clock.systemUTC();
         MessageSigner signer = signer(clock); // before anything starts: a bad key stops the start at once
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -106,8 +85,7 @@ public final class Relay implements AutoCloseable {
                 .publishPercentileHistogram().register(metrics);
         DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
-        spool = Spool.open(config.spool().dir(), SpoolOptions.defaults()
-                .withMaxMessages(config.limits().queue()).withMinFreeSpace(config.spool().minFreeSpace()), inbox::offer, (records, nanos) -> {
+        spool = Spool.open(config.spool().dir(), settings.spoolOptions(clock), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
         });
@@ -126,8 +104,8 @@ public final class Relay implements AutoCloseable {
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
-        smtp = new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
-                connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), signer);
+        smtp = new SmtpServer(settings.listeners(), settings.session(hostname, keys != null), settings.connectionSettings(),
+                settings.connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), signer);
         smtp.start();
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
@@ -143,27 +121,15 @@ public final class Relay implements AutoCloseable {
     }
 
     private DeliveryScheduler delivery(String hostname, Inbox inbox, Bouncer bouncer, Clock clock, DeliveryMetrics metrics) {
-        PostloomConfig.Delivery d = config.delivery();
-        Set<String> verified = d.requireVerifiedTls().orElse(List.of()).stream()
-                .map(s -> s.strip().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-        ClientSettings base = ClientSettings.defaults(hostname)
-                .withTimeouts(ClientTimeouts.rfc5321().withConnect(d.connectTimeout()));
-        ClientSettings strict = base.withTlsPolicy(TlsPolicy.REQUIRED_VERIFIED);
-        SmtpTransport transport = new SmtpTransport(resolver(metrics), d.port(),
-                hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
-                spool::openBody, metrics, hostname);
-        Map<String, Integer> perDestination = d.destinations().entrySet().stream()
-                .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
-        DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
-                d.messagesPerConnection(), new RetryPolicy(d.minBackoff(), d.maxBackoff(), d.maxQueueLifetime(), 0.2));
-        return new DeliveryScheduler(inbox, new Router(config.routes()), transport, spool, bouncer, settings, clock, metrics);
+        SmtpTransport transport = new SmtpTransport(resolver(metrics), config.delivery().port(),
+                settings.clientSettings(hostname), spool::openBody, metrics, hostname);
+        return new DeliveryScheduler(inbox, new Router(config.routes()), transport, spool, bouncer, settings.delivery(),
+                clock, metrics);
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
     private Function<String, Resolution> resolver(DeliveryMetrics metrics) {
-        List<InetSocketAddress> servers = config.dns().servers().orElse(List.of()).stream()
-                .filter(s -> !s.isBlank()).map(s -> s.contains(":") ? HostPort.parse(s) : new InetSocketAddress(s, 53))
-                .toList();
+        List<InetSocketAddress> servers = settings.dnsServers();
         try {
             return MxResolver.create(servers, config.dns().timeout(), metrics::dnsLookup)::resolve;
         } catch (IllegalStateException noResolvers) {
@@ -175,52 +141,10 @@ public final class Relay implements AutoCloseable {
     /** DKIM keys are read now, so a bad one stops the start (the message names the file). */
     private MessageSigner signer(Clock clock) {
         DkimKeys keys = DkimKeys.load(config.dkim());
-        DkimSettings settings = DkimSettings.defaults()
-                .withCanonicalization(config.dkimCanonicalization())
-                .withParentDomains(config.dkimParentDomains());
-        List<String> headers = config.dkimHeaders().orElse(List.of()).stream().filter(h -> !h.isBlank()).toList();
-        if (!headers.isEmpty()) settings = settings.withSignedHeaders(headers);
-        LOG.log(System.Logger.Level.INFO, "dkim domains=" + keys.domains() + " c=" + settings.headers().tagName()
-                + "/" + settings.body().tagName());
-        return DkimSigner.of(keys, settings, clock);
-    }
-
-    private List<SmtpServer.Listener> listeners() {
-        List<SmtpServer.Listener> out = new ArrayList<>();
-        config.smtp().listen().forEach(a -> out.add(new SmtpServer.Listener(HostPort.parse(a), false)));
-        config.smtp().implicitTlsListen().orElse(List.of()).stream().filter(a -> !a.isBlank())
-                .forEach(a -> out.add(new SmtpServer.Listener(HostPort.parse(a), true)));
-        return out;
-    }
-
-    private SessionSettings sessionSettings(String hostname) {
-        Authentication auth = config.auth().usersFile().filter(p -> !p.toString().isBlank())
-                .<Authentication>map(file -> new Authenticator(new UsersFile(file), new FailureThrottle()))
-                .orElse(Authentication.NONE);
-        return new SessionSettings(hostname, config.limits().messageSize(), config.limits().recipients(),
-                config.limits().errors(), true,
-                RelayPolicy.of(config.relay().networks(), config.relay().domains().orElse(List.of())), auth);
-    }
-
-    private ConnectionLimits connectionLimits() {
-        return new ConnectionLimits(config.limits().connections(), config.limits().clientConnections(),
-                config.limits().clientConnectionsExempt().orElse(List.of()).stream()
-                        .filter(s -> !s.isBlank()).map(Cidr::parse).toList());
-    }
-
-    private ConnectionSettings connectionSettings() {
-        return new ConnectionSettings(config.smtp().commandTimeout(), config.smtp().dataTimeout(),
-                config.smtp().handshakeTimeout(), config.limits().lineLength());
-    }
-
-
-    /** The machine's own name, asked once at start (never on a hot path). */
-    private static String machineName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
+        DkimSettings dkim = settings.dkim();
+        LOG.log(System.Logger.Level.INFO, "dkim domains=" + keys.domains() + " c=" + dkim.headers().tagName()
+                + "/" + dkim.body().tagName());
+        return DkimSigner.of(keys, dkim, clock);
     }
 
     /**

@@ -112,6 +112,16 @@ public interface PostloomConfig {
         @WithName("min-free-space")
         @WithDefault("268435456")
         long minFreeSpace();
+
+        /** Bytes after which a segment file is closed and a new one begun (the unit of reclaiming). */
+        @WithName("segment-size")
+        @WithDefault("67108864")
+        long segmentSize();
+
+        /** Bytes of one body held in memory while it arrives; beyond them it spills to a temporary file. */
+        @WithName("memory-threshold")
+        @WithDefault("131072")
+        int memoryThreshold();
     }
 
     interface Relay {

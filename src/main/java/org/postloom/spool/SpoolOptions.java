@@ -4,7 +4,8 @@ import java.time.Clock;
 import java.util.Objects;
 
 /**
- * How a {@link Spool} sizes its files and buffers.
+ * How a {@link Spool} sizes its files and buffers. The defaults are those of the configuration
+ * ({@code postloom.spool.*}, {@code postloom.limits.queue}), written once there.
  *
  * @param segmentSize     a segment is closed and a new one begun once it reaches this many bytes;
  *                        whole segments are the unit in which space is reclaimed
@@ -25,11 +26,6 @@ public record SpoolOptions(long segmentSize, int memoryThreshold, long minFreeSp
         if (minFreeSpace < 0) throw new IllegalArgumentException("minFreeSpace must be >= 0");
         if (maxMessages < 1) throw new IllegalArgumentException("maxMessages must be positive");
         Objects.requireNonNull(clock);
-    }
-
-    /** 64 MiB segments, 128 KiB in memory per body, refuse below 256 MiB free or past 500,000 messages. */
-    public static SpoolOptions defaults() {
-        return new SpoolOptions(64L << 20, 128 << 10, 256L << 20, 500_000, Clock.systemUTC());
     }
 
     public SpoolOptions withSegmentSize(long bytes) {

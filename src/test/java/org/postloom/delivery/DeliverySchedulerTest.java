@@ -27,8 +27,8 @@ import org.postloom.smtp.Reply;
 import org.postloom.intake.MessageStore;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
 import org.postloom.spool.SpooledMessage;
+import org.postloom.testing.Defaults;
 
 /**
  * The scheduler over a real spool, with a scripted transport behind the seam (as chasquid tests
@@ -52,7 +52,7 @@ class DeliverySchedulerTest {
 
     private void start(DeliverySettings settings, Transport transport) throws IOException {
         Inbox inbox = new Inbox();
-        spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
+        spool = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), inbox::offer);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock);
         scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), transport, spool, bouncer, settings, clock, DeliveryMetrics.none());
         scheduler.start();
@@ -63,7 +63,7 @@ class DeliverySchedulerTest {
     }
 
     private static DeliverySettings settings(int perDestination, int perConnection) {
-        return new DeliverySettings(100, perDestination, Map.of(), perConnection, RetryPolicy.defaults());
+        return new DeliverySettings(100, perDestination, Map.of(), perConnection, Defaults.retryPolicy());
     }
 
     private Transport scripted() {

@@ -17,7 +17,7 @@ import org.postloom.mail.Mailbox;
 import org.postloom.smtp.Reply;
 import org.postloom.intake.MessageStore;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
+import org.postloom.testing.Defaults;
 
 /**
  * Regression for a crash-loop finding: the courier recorded outcomes only after its whole batch
@@ -32,7 +32,7 @@ class OutcomesDurablePerTransactionTest {
 
     @Test
     void anItemIsFinalInTheSpoolBeforeTheNextItemOnTheConnectionIsSent() throws Exception {
-        try (Spool spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), m -> {})) {
+        try (Spool spool = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), m -> {})) {
             for (int i = 0; i < 3; i++) queue(spool, "r" + i);
         }
         List<String> seenBeforeEachSend = new CopyOnWriteArrayList<>();
@@ -43,10 +43,10 @@ class OutcomesDurablePerTransactionTest {
             seenBeforeEachSend.add("live=" + spool[0].messages().size());
             return List.<Outcome>of(new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok")));
         }).toList());
-        spool[0] = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
+        spool[0] = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), inbox::offer);
         MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
         Bouncer bouncer = new Bouncer(spool[0], m -> spool[0].openBody(m.queueId()), "relay.test", clock);
-        var settings = new DeliverySettings(10, 1, Map.of(), 100, RetryPolicy.defaults());
+        var settings = new DeliverySettings(10, 1, Map.of(), 100, Defaults.retryPolicy());
         try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), transport, spool[0], bouncer, settings,
                 clock, DeliveryMetrics.none())) {
             scheduler.start();

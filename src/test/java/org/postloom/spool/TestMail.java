@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
+import org.postloom.testing.Defaults;
 
 /** Envelopes, bodies and a spool that remembers what it published, for the spool's tests. */
 final class TestMail {
@@ -39,7 +40,7 @@ final class TestMail {
     }
 
     static SpoolOptions options() {
-        return SpoolOptions.defaults().withMinFreeSpace(0);
+        return Defaults.spoolOptions().withMinFreeSpace(0);
     }
 
     static Envelope envelope(QueueId id, int recipients) {
