@@ -25,7 +25,6 @@ import org.postloom.spool.SpooledMessage;
  */
 public final class Bouncer {
 
-    private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
     private static final DateTimeFormatter RFC_5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
     /** The original headers are returned, but not an unbounded amount of them. */
     private static final int MAX_RETURNED_HEADERS = 64 * 1024;
@@ -54,7 +53,7 @@ public final class Bouncer {
     public void bounce(SpooledMessage original, List<Failure> failures) throws IntakeException {
         Envelope env = original.envelope();
         if (env.sender().isNull()) {
-            LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=null-sender");
+            MessageLog.dsnSkipped(env.queueId());
             return;
         }
         Envelope bounce = new Envelope(store.newQueueId(), Mailbox.NULL, List.of(env.sender()), Envelope.BodyType.EIGHT_BIT_MIME,
@@ -71,8 +70,7 @@ public final class Bouncer {
         } catch (IOException e) {
             throw new IntakeException(IntakeException.Kind.FAILED, "cannot write bounce: " + e.getMessage(), e);
         }
-        LOG.log(System.Logger.Level.INFO, "dsn-sent id=" + env.queueId() + " to=<" + env.sender() + "> nrcpt=" + failures.size()
-                + " dsn=" + bounce.queueId());
+        MessageLog.dsnSent(env.queueId(), env.sender(), failures.size(), bounce.queueId());
     }
 
     private String report(SpooledMessage original, List<Failure> failures, Envelope bounce) {

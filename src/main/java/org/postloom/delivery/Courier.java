@@ -3,6 +3,7 @@ package org.postloom.delivery;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.postloom.delivery.client.Outcome;
@@ -68,12 +69,12 @@ final class Courier implements Runnable {
         int done = 0;
         try {
             for (WorkItem item : batch) {
-                List<List<Outcome>> outcomes = session.deliver(List.of(item));
+                Optional<List<Outcome>> outcomes = session.deliver(item);
                 if (outcomes.isEmpty()) break;          // the relay is stopping
                 String via = session.via();
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, item, outcomes.getFirst());
+                OutcomeRecorder.Retry retry = recorder.record(hop, via, item, outcomes.get());
                 if (retry != null) retries.add(retry);
-                all.addAll(outcomes.getFirst());
+                all.addAll(outcomes.get());
                 done++;
             }
         } catch (RuntimeException e) {

@@ -154,8 +154,7 @@ public final class DeliveryScheduler implements AutoCloseable {
             Destination destination = destinations.get(report.hop());
             destination.attempted(report.siteFailed(), now, settings.retry());
             if (report.siteFailed()) {
-                LOG.log(System.Logger.Level.WARNING, "destination-backoff dest=" + report.hop()
-                        + " until=" + destination.backoffUntil());
+                MessageLog.destinationBackoff(report.hop(), destination.backoffUntil());
             }
             if (report.lastError() != null) lastErrors.put(report.hop().toString(), report.lastError());
             for (OutcomeRecorder.Retry r : report.retries()) deferred.add(new Scheduled(r.due(), report.hop(), r.item()));

@@ -23,8 +23,6 @@ import org.postloom.spool.SpooledMessage;
  */
 final class OutcomeRecorder {
 
-    private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
-
     /** Recipients of an item that are to be tried again, and when. */
     record Retry(WorkItem item, Instant due) {}
 
@@ -84,16 +82,14 @@ final class OutcomeRecorder {
                 }
             };
             metrics.recipient(event, delay);
-            LOG.log(System.Logger.Level.INFO, event + " id=" + message.queueId() + " to=<" + rcpt + "> via=" + via
-                    + " delay=" + delay.toMillis() / 1000.0 + "s status=" + outcome.reply().enhancedStatus()
-                    + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
+            MessageLog.recipient(event, message.queueId(), rcpt, via, delay, outcome.reply().enhancedStatus(), next, reply);
         }
         try {
             if (!failures.isEmpty()) bouncer.bounce(message, failures);
             spool.recordAll(message.queueId(), states);
         } catch (IntakeException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
-            LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
+            MessageLog.notRecorded(message.queueId(), e.getMessage());
             return new Retry(item, now.plus(retry.minBackoff()));
         }
         return again.isEmpty() ? null : new Retry(new WorkItem(message, again), next);

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.postloom.delivery.client.ClientSettings;
@@ -81,36 +82,28 @@ public final class SmtpTransport implements Transport {
         }
 
         @Override
-        public List<List<Outcome>> deliver(List<WorkItem> items) {
+        public Optional<List<Outcome>> deliver(WorkItem item) {
             if (routing == null) routing = candidates(hop);
-            if (routing.verdict() != null) return allAlike(items, routing.verdict());
+            if (routing.verdict() != null) return Optional.of(allAlike(item, routing.verdict()));
             if (routing.candidates().isEmpty()) {
-                return allAlike(items, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
+                return Optional.of(allAlike(item,
+                        new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE)));
             }
-            List<List<Outcome>> results = new ArrayList<>(items.size());
-            Outcome lastSiteFailure = null;
-            for (WorkItem item : items) {
-                if (stopping) break;
-                if (connection == null || !connection.isReusable()) {
-                    if (connection != null) connection.close();
-                    connection = null;
-                    try {
-                        Connected c = connect(routing.candidates(), settings.apply(hop));
-                        connection = c.connection();
-                        host = c.host();
-                    } catch (SiteFailure e) {
-                        lastSiteFailure = e.outcome();
-                    }
+            if (stopping) return Optional.empty();
+            if (connection == null || !connection.isReusable()) {
+                if (connection != null) connection.close();
+                connection = null;
+                try {
+                    Connected c = connect(routing.candidates(), settings.apply(hop));
+                    connection = c.connection();
+                    host = c.host();
+                } catch (SiteFailure e) {
+                    return Optional.of(allAlike(item, e.outcome()));
                 }
-                if (connection == null) {
-                    results.add(Collections.nCopies(item.recipients().size(), lastSiteFailure));
-                    continue;
-                }
-                QueueId id = item.message().queueId();
-                MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
-                results.add(connection.send(item.message().envelope(), item.recipients(), body));
             }
-            return results;
+            QueueId id = item.message().queueId();
+            MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
+            return Optional.of(connection.send(item.message().envelope(), item.recipients(), body));
         }
 
         @Override
@@ -220,7 +213,7 @@ public final class SmtpTransport implements Transport {
         return new Routing(List.of(), outcome);
     }
 
-    private static List<List<Outcome>> allAlike(List<WorkItem> items, Outcome outcome) {
-        return items.stream().map(i -> Collections.nCopies(i.recipients().size(), outcome)).toList();
+    private static List<Outcome> allAlike(WorkItem item, Outcome outcome) {
+        return Collections.nCopies(item.recipients().size(), outcome);
     }
 }

@@ -1,13 +1,14 @@
 package org.postloom.delivery;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import org.postloom.delivery.client.Outcome;
 
 /**
  * Carries work items to one destination (the seam between the scheduler and SMTP: the scheduler
  * knows nothing of sockets, the transport nothing of retries). A {@link Session} is one outbound
- * connection, kept open between batches so that many messages share it.
+ * connection, kept open between messages so that many share it.
  */
 public interface Transport {
 
@@ -20,12 +21,11 @@ public interface Transport {
     interface Session extends AutoCloseable {
 
         /**
-         * Attempts the items in order. Returns, for each item attempted, one outcome per recipient
-         * in the item's order. Never throws: a failure to reach the destination is an outcome too.
-         * After {@link Transport#stop()} it returns outcomes for the items attempted so far only;
-         * the rest stay as the spool has them.
+         * Attempts one item: one outcome per recipient, in the item's order. Never throws: a failure
+         * to reach the destination is an outcome too. Empty after {@link Transport#stop()}: the
+         * item was not attempted and stays as the spool has it.
          */
-        List<List<Outcome>> deliver(List<WorkItem> items);
+        Optional<List<Outcome>> deliver(WorkItem item);
 
         /** Whether the connection is open and fit for more mail. */
         boolean isReusable();
@@ -38,12 +38,12 @@ public interface Transport {
         void close();
     }
 
-    /** A transport without connections, for tests: each batch is one call of {@code deliver}. */
-    static Transport of(BiFunction<NextHop, List<WorkItem>, List<List<Outcome>>> deliver) {
+    /** A transport without connections, for tests: each item is one call of {@code deliver}. */
+    static Transport of(BiFunction<NextHop, WorkItem, List<Outcome>> deliver) {
         return hop -> new Session() {
             @Override
-            public List<List<Outcome>> deliver(List<WorkItem> items) {
-                return deliver.apply(hop, items);
+            public Optional<List<Outcome>> deliver(WorkItem item) {
+                return Optional.of(deliver.apply(hop, item));
             }
 
             @Override
