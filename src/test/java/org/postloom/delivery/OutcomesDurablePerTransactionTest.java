@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.postloom.mail.Mailbox;
 import org.postloom.smtp.Reply;
 import org.postloom.intake.MessageStore;
 import org.postloom.spool.Spool;
+import org.postloom.testing.Await;
 import org.postloom.testing.Defaults;
 
 /**
@@ -50,8 +52,7 @@ class OutcomesDurablePerTransactionTest {
         try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), transport, spool[0], bouncer, settings,
                 clock, DeliveryMetrics.none())) {
             scheduler.start();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!spool[0].messages().isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
+            Await.within(Duration.ofSeconds(20), () -> spool[0].messages().isEmpty());
             assertThat(seenBeforeEachSend).as("live messages in the spool as each transaction began")
                     .containsExactly("live=3", "live=2", "live=1");
         } finally {
