@@ -95,7 +95,7 @@ public final class Relay implements AutoCloseable {
                 .max().orElse(0)).register(metrics);
 
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock);
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
         delivery.start();
 

@@ -97,7 +97,7 @@ public final class RelaySettings {
         Map<String, Integer> perDestination = d.destinations().entrySet().stream()
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         return new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
-                d.messagesPerConnection(), retry());
+                d.messagesPerConnection(), retry(), d.delayWarning());
     }
 
     public RetryPolicy retry() {

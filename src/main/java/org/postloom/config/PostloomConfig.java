@@ -193,6 +193,11 @@ public interface PostloomConfig {
         @WithName("require-verified-tls")
         Optional<List<String>> requireVerifiedTls();
 
+        /** A recipient deferred this long gets a DELAY report (RFC 3461), once; PT0S = never. */
+        @WithName("delay-warning")
+        @WithDefault("PT4H")
+        Duration delayWarning();
+
         interface DestinationLimits {
             @WithName("max-connections")
             int maxConnections();

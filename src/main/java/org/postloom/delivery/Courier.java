@@ -72,7 +72,7 @@ final class Courier implements Runnable {
                 Optional<List<Outcome>> outcomes = session.deliver(item);
                 if (outcomes.isEmpty()) break;          // the relay is stopping
                 String via = session.via();
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, item, outcomes.get());
+                OutcomeRecorder.Retry retry = recorder.record(hop, via, session.remoteMta(), item, outcomes.get());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.get());
                 done++;

@@ -80,7 +80,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.inbox = inbox;
         this.router = router;
         this.transport = transport;
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault(), metrics);
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock, RandomGenerator.getDefault(), metrics);
         this.settings = settings;
         this.clock = clock;
         this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);

@@ -32,9 +32,10 @@ final class MessageLog {
         LOG.log(Level.ERROR, "cannot record outcomes id=" + id + ": " + error);
     }
 
-    /** A delivery status notification went into the queue for the sender (RFC 3464). */
-    static void dsnSent(QueueId id, Mailbox sender, int recipients, QueueId dsn) {
-        LOG.log(Level.INFO, "dsn-sent id=" + id + " to=<" + sender + "> nrcpt=" + recipients + " dsn=" + dsn);
+    /** A delivery status notification (failed, delayed or relayed) went into the queue for the sender (RFC 3464). */
+    static void dsnSent(QueueId id, Mailbox sender, String action, int recipients, QueueId dsn) {
+        LOG.log(Level.INFO, "dsn-sent id=" + id + " to=<" + sender + "> action=" + action + " nrcpt=" + recipients
+                + " dsn=" + dsn);
     }
 
     /** No notification for mail from the null sender (RFC 5321 4.5.5). */

@@ -15,6 +15,7 @@ import org.postloom.delivery.client.MessageBody;
 import org.postloom.delivery.client.OutboundConnection;
 import org.postloom.delivery.client.Outcome;
 import org.postloom.delivery.client.SiteFailure;
+import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MailHost;
 import org.postloom.dns.Resolution;
 import org.postloom.mail.QueueId;
@@ -90,20 +91,54 @@ public final class SmtpTransport implements Transport {
                         new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE)));
             }
             if (stopping) return Optional.empty();
+            ClientSettings hopSettings = settings.apply(hop);
+            if (ignoresTlsPolicy(item, hopSettings)) {
+                return Optional.of(sendOnce(item, hopSettings.withTlsPolicy(TlsPolicy.OPPORTUNISTIC)));
+            }
             if (connection == null || !connection.isReusable()) {
                 if (connection != null) connection.close();
                 connection = null;
                 try {
-                    Connected c = connect(routing.candidates(), settings.apply(hop));
+                    Connected c = connect(routing.candidates(), hopSettings);
                     connection = c.connection();
                     host = c.host();
                 } catch (SiteFailure e) {
                     return Optional.of(allAlike(item, e.outcome()));
                 }
             }
+            return Optional.of(connection.send(item.message().envelope(), item.recipients(), body(item)));
+        }
+
+        /**
+         * RFC 8689 5: a message with {@code TLS-Required: No} (and without REQUIRETLS, which
+         * overrides it, 4.1) goes even where this hop's TLS policy demands a verified certificate.
+         */
+        private boolean ignoresTlsPolicy(WorkItem item, ClientSettings hopSettings) {
+            if (hopSettings.tlsPolicy() != TlsPolicy.REQUIRED_VERIFIED || item.message().envelope().requireTls()) return false;
+            try (InputStream in = bodies.open(item.message().queueId())) {
+                return TlsRequiredHeader.saysNo(in);
+            } catch (IOException e) {
+                return false; // the policy holds; the attempt itself will report the unreadable body
+            }
+        }
+
+        /** One item over a connection of its own, closed afterwards. */
+        private List<Outcome> sendOnce(WorkItem item, ClientSettings relaxed) {
+            try {
+                Connected c = connect(routing.candidates(), relaxed);
+                try {
+                    return c.connection().send(item.message().envelope(), item.recipients(), body(item));
+                } finally {
+                    c.connection().quit();
+                }
+            } catch (SiteFailure e) {
+                return Collections.nCopies(item.recipients().size(), e.outcome());
+            }
+        }
+
+        private MessageBody body(WorkItem item) {
             QueueId id = item.message().queueId();
-            MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
-            return Optional.of(connection.send(item.message().envelope(), item.recipients(), body));
+            return new MessageBody(item.message().bodySize(), () -> bodies.open(id));
         }
 
         @Override
@@ -117,6 +152,11 @@ public final class SmtpTransport implements Transport {
             String tls = connection.tlsDescription();
             return hop + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
                     + "]:" + connection.address().getPort() + " tls=" + (tls.isEmpty() ? "none" : tls.replace(' ', '/'));
+        }
+
+        @Override
+        public String remoteMta() {
+            return connection == null || host == null ? "" : host;
         }
 
         @Override
