@@ -29,7 +29,8 @@ import org.postloom.testing.Await;
 final class RelayProcess implements AutoCloseable {
 
     static final String HOSTNAME = "relay.postloom.test";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** Generous: on a loaded 2-core machine a JVM with Helidon took over 20 s to start. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern STARTED = Pattern.compile("started hostname=\\S+ .*recovered=(\\d+)");
 
