@@ -8,29 +8,20 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postloom.admin.AdminServer;
 import org.postloom.admin.Health;
-import org.postloom.auth.Authenticator;
-import org.postloom.smtp.Authentication;
-import org.postloom.auth.FailureThrottle;
-import org.postloom.auth.UsersFile;
 import org.postloom.config.HostPort;
-import org.postloom.config.MapKeys;
 import org.postloom.config.PostloomConfig;
 import org.postloom.delivery.Bouncer;
 import org.postloom.dkim.DkimKeys;
@@ -39,7 +30,6 @@ import org.postloom.dkim.DkimSigner;
 import org.postloom.intake.MessageSigner;
 import org.postloom.delivery.DeliveryMetrics;
 import org.postloom.delivery.DeliveryScheduler;
-import org.postloom.delivery.DeliverySettings;
 import org.postloom.delivery.EgressPools;
 import org.postloom.delivery.EgressSource;
 import org.postloom.delivery.schedule.ShapingPolicy;
@@ -48,32 +38,19 @@ import org.postloom.mail.QueueId;
 import org.postloom.intake.MessageStore;
 import org.postloom.intake.IntakeException;
 import org.postloom.delivery.Inbox;
-import org.postloom.delivery.NextHop;
 import org.postloom.delivery.QueueControl;
-import org.postloom.delivery.RetryPolicy;
 import org.postloom.delivery.Router;
 import org.postloom.delivery.SmtpTransport;
-import org.postloom.delivery.client.ClientSettings;
-import org.postloom.delivery.client.ClientTimeouts;
-import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MxResolver;
 import org.postloom.dns.Resolution;
 import org.postloom.inject.IdempotencyStore;
 import org.postloom.inject.Injection;
 import org.postloom.inject.Injector;
 import org.postloom.intake.Intake;
-import org.postloom.mail.Envelope;
-import org.postloom.mail.QueueId;
-import org.postloom.smtp.Cidr;
-import org.postloom.smtp.RelayPolicy;
-import org.postloom.smtp.SessionSettings;
-import org.postloom.smtp.server.ConnectionLimits;
-import org.postloom.smtp.server.ConnectionSettings;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
 import org.postloom.tls.KeyMaterial;
 import org.postloom.tls.ServerTls;
 import org.postloom.dns.PolicyDns;
@@ -82,7 +59,6 @@ import org.postloom.tls.OutboundTlsPolicy;
 import org.postloom.tls.PolicyHttp;
 import org.postloom.tls.TlsReports;
 import org.postloom.tls.TrustRoots;
-import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 
 /**
@@ -96,6 +72,7 @@ public final class Relay implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.postloom");
 
     private final PostloomConfig config;
+    private final RelaySettings settings;
     private final Health health;
     private Spool spool;
     private DeliveryScheduler delivery;
@@ -107,7 +84,8 @@ public final class Relay implements AutoCloseable {
 
     private Relay(PostloomConfig config) {
         this.config = config;
-        this.health = new Health(() -> spool != null && spool.isRecovered());
+        this.settings = new RelaySettings(config);
+        this.health = new Health(() -> spool != null); // assigned once open() has recovered the queue
     }
 
     public static Relay start(PostloomConfig config) throws IOException {
@@ -122,7 +100,7 @@ public final class Relay implements AutoCloseable {
     }
 
     private void startParts() throws IOException {
-        String hostname = config.hostname().filter(h -> !h.isBlank()).orElseGet(Relay::machineName);
+        String hostname = settings.hostname();
         Clock clock = Clock.systemUTC();
         MessageSigner signer = signer(clock); // before anything starts: a bad key stops the start at once
         ShapingPolicy shaping = ShapingConfiguration.policy(config); // likewise a bad rate, regex or source
@@ -139,10 +117,7 @@ public final class Relay implements AutoCloseable {
                 .publishPercentileHistogram().register(metrics);
         DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
-        spool = Spool.open(config.spool().dir(), SpoolOptions.defaults()
-                .withMaxMessages(config.limits().queue()).withMinFreeSpace(config.spool().minFreeSpace())
-                .withSegmentSize(config.spool().segmentSize())
-                .withCompactionBandwidth(config.spool().compactionBandwidth()), inbox::offer, (records, nanos) -> {
+        spool = Spool.open(config.spool().dir(), settings.spoolOptions(clock), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
         });
@@ -167,8 +142,8 @@ public final class Relay implements AutoCloseable {
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
-        smtp = new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
-                connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), intake);
+        smtp = new SmtpServer(settings.listeners(), settings.session(hostname, keys != null), settings.connectionSettings(),
+                settings.connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), intake);
         smtp.start();
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
@@ -199,25 +174,17 @@ public final class Relay implements AutoCloseable {
 
     private DeliveryScheduler delivery(String hostname, Inbox inbox, Bouncer bouncer, Clock clock, DeliveryMetrics metrics,
                                        ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools) {
-        PostloomConfig.Delivery d = config.delivery();
-        Set<String> verified = d.requireVerifiedTls().orElse(List.of()).stream()
-                .map(s -> s.strip().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-        ClientSettings base = ClientSettings.defaults(hostname)
-                .withTimeouts(ClientTimeouts.rfc5321().withConnect(d.connectTimeout()));
-        ClientSettings strict = base.withTlsPolicy(TlsPolicy.REQUIRED_VERIFIED);
         Function<String, Resolution> dns = resolver(metrics);
-        SmtpTransport transport = new SmtpTransport(dns, d.port(),
-                hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
+        SmtpTransport transport = new SmtpTransport(dns, config.delivery().port(), settings.clientSettings(hostname),
                 spool::openBody, metrics, hostname, outboundTlsPolicy(hostname, clock));
-        DeliverySettings settings = new DeliverySettings(shaping, new RetryPolicy(d.minBackoff(), d.maxBackoff(),
-                d.maxQueueLifetime(), 0.2), d.delayWarning(), pools, sources, hostname);
-        return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock, metrics);
+        return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer,
+                settings.delivery(shaping, pools, sources, hostname), clock, metrics);
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
     private Function<String, Resolution> resolver(DeliveryMetrics metrics) {
         try {
-            return MxResolver.create(dnsServers(), config.dns().timeout(), metrics::dnsLookup)::resolve;
+            return MxResolver.create(settings.dnsServers(), config.dns().timeout(), metrics::dnsLookup)::resolve;
         } catch (IllegalStateException noResolvers) {
             LOG.log(System.Logger.Level.WARNING, "no DNS resolvers: mail to MX destinations waits until postloom.dns.servers is set");
             return domain -> new Resolution.TemporaryFailure("no DNS resolvers configured");
@@ -233,7 +200,7 @@ public final class Relay implements AutoCloseable {
         TrustRoots roots = TrustRoots.jdkAnd(config.tls().trustCa());
         PolicyDns dns;
         try {
-            dns = PolicyDns.create(dnsServers(), config.dns().timeout(), clock);
+            dns = PolicyDns.create(settings.dnsServers(), config.dns().timeout(), clock);
         } catch (IllegalStateException noResolvers) {
             return new OutboundTlsPolicy(Optional.empty(), Optional.empty(), roots, d.port());
         }
@@ -272,53 +239,14 @@ public final class Relay implements AutoCloseable {
         return Optional.of(reports);
     }
 
-    private List<InetSocketAddress> dnsServers() {
-        return config.dns().servers().orElse(List.of()).stream()
-                .filter(s -> !s.isBlank()).map(s -> s.contains(":") ? HostPort.parse(s) : new InetSocketAddress(s, 53))
-                .toList();
-    }
-
     /** DKIM keys are read now, so a bad one stops the start (the message names the file). */
     private MessageSigner signer(Clock clock) {
         DkimKeys keys = DkimKeys.load(config.dkim());
-        DkimSettings settings = DkimSettings.defaults()
-                .withCanonicalization(config.dkimCanonicalization())
-                .withParentDomains(config.dkimParentDomains());
-        List<String> headers = config.dkimHeaders().orElse(List.of()).stream().filter(h -> !h.isBlank()).toList();
-        if (!headers.isEmpty()) settings = settings.withSignedHeaders(headers);
-        LOG.log(System.Logger.Level.INFO, "dkim domains=" + keys.domains() + " c=" + settings.headers().tagName()
-                + "/" + settings.body().tagName());
-        return DkimSigner.of(keys, settings, clock);
+        DkimSettings dkim = settings.dkim();
+        LOG.log(System.Logger.Level.INFO, "dkim domains=" + keys.domains() + " c=" + dkim.headers().tagName()
+                + "/" + dkim.body().tagName());
+        return DkimSigner.of(keys, dkim, clock);
     }
-
-    private List<SmtpServer.Listener> listeners() {
-        List<SmtpServer.Listener> out = new ArrayList<>();
-        config.smtp().listen().forEach(a -> out.add(new SmtpServer.Listener(HostPort.parse(a), false)));
-        config.smtp().implicitTlsListen().orElse(List.of()).stream().filter(a -> !a.isBlank())
-                .forEach(a -> out.add(new SmtpServer.Listener(HostPort.parse(a), true)));
-        return out;
-    }
-
-    private SessionSettings sessionSettings(String hostname) {
-        Authentication auth = config.auth().usersFile().filter(p -> !p.toString().isBlank())
-                .<Authentication>map(file -> new Authenticator(new UsersFile(file), new FailureThrottle()))
-                .orElse(Authentication.NONE);
-        return new SessionSettings(hostname, config.limits().messageSize(), config.limits().recipients(),
-                config.limits().errors(), true,
-                RelayPolicy.of(config.relay().networks(), config.relay().domains().orElse(List.of())), auth);
-    }
-
-    private ConnectionLimits connectionLimits() {
-        return new ConnectionLimits(config.limits().connections(), config.limits().clientConnections(),
-                config.limits().clientConnectionsExempt().orElse(List.of()).stream()
-                        .filter(s -> !s.isBlank()).map(Cidr::parse).toList());
-    }
-
-    private ConnectionSettings connectionSettings() {
-        return new ConnectionSettings(config.smtp().commandTimeout(), config.smtp().dataTimeout(),
-                config.smtp().handshakeTimeout(), config.limits().lineLength());
-    }
-
 
     /** Reception that stores each message with the egress source chosen for it now, which it keeps. */
     private static MessageStore withEgressSource(Spool spool, EgressPools pools) {
@@ -357,15 +285,6 @@ public final class Relay implements AutoCloseable {
             queue.delete(id, false);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not withdraw id=" + id + " of a failed injection: " + e);
-        }
-    }
-
-    /** The machine's own name, asked once at start (never on a hot path). */
-    private static String machineName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
         }
     }
 

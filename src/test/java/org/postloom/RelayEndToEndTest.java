@@ -30,6 +30,7 @@ import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
+import org.postloom.testing.Await;
 import org.postloom.tls.KeyMaterial;
 import org.postloom.tls.ServerTls;
 
@@ -121,10 +122,7 @@ class RelayEndToEndTest {
     @Test
     void theMostPreferredMxGetsTheMail() throws Exception {
         send("sender@client.test", List.of("p@pref.test"), "Subject: preferred\r\n\r\nhi\r\n");
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (preferred.committed().stream().noneMatch(s -> s.text().contains("Subject: preferred")) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.within(Duration.ofSeconds(20), () -> preferred.committed().stream().anyMatch(s -> s.text().contains("Subject: preferred")));
         assertThat(preferred.committed()).anyMatch(s -> s.text().contains("Subject: preferred"));
         assertThat(destination.committed()).noneMatch(s -> s.text().contains("Subject: preferred"));
     }
@@ -222,11 +220,8 @@ class RelayEndToEndTest {
 
 
     private static MemoryStore.Stored await(java.util.function.Predicate<MemoryStore.Stored> which) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        BooleanSupplier found = () -> destination.committed().stream().anyMatch(which);
-        while (!found.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not delivered; destination has " + destination.committed());
-            Thread.sleep(20);
+        if (!Await.within(Duration.ofSeconds(20), () -> destination.committed().stream().anyMatch(which))) {
+            throw new AssertionError("not delivered; destination has " + destination.committed());
         }
         return destination.committed().stream().filter(which).findFirst().orElseThrow();
     }

@@ -17,6 +17,8 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.postloom.smtp.Reply;
+import org.postloom.smtp.ReplyReader;
 
 /**
  * The generator's side of one SMTP connection: blocking socket, buffered writes that go out on
@@ -27,7 +29,6 @@ final class BenchConnection implements Closeable {
     private Socket socket;
     private OutputStream out;
     private ReplyReader replies;
-    private LineReader lines;
 
     private BenchConnection(Socket socket) throws IOException {
         attach(socket);
@@ -49,8 +50,7 @@ final class BenchConnection implements Closeable {
     private void attach(Socket s) throws IOException {
         socket = s;
         out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
-        lines = new LineReader(s.getInputStream());
-        replies = new ReplyReader(lines);
+        replies = new ReplyReader(s.getInputStream());
     }
 
     Reply read() throws IOException {
@@ -94,7 +94,7 @@ final class BenchConnection implements Closeable {
     void startTls(String host) throws IOException {
         Reply reply = command("STARTTLS");
         if (reply.code() != 220) throw new SmtpRefusal("STARTTLS", reply);
-        if (lines.hasBuffered()) throw new IOException("server sent bytes after 220 to STARTTLS");
+        if (replies.hasBufferedInput()) throw new IOException("server sent bytes after 220 to STARTTLS");
         SSLSocket tls = (SSLSocket) TRUSTING.createSocket(socket, host, socket.getPort(), true);
         tls.setUseClientMode(true);
         tls.startHandshake();
@@ -149,7 +149,7 @@ final class BenchConnection implements Closeable {
         final Reply reply;
 
         SmtpRefusal(String step, Reply reply) {
-            super(step + " refused: " + reply);
+            super(step + " refused: " + reply.oneLine());
             this.reply = reply;
         }
     }

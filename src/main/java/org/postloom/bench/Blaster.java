@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.postloom.smtp.Reply;
 
 /**
  * The load: {@code sessions} virtual threads, each with one blocking connection, sending messages
@@ -191,21 +192,21 @@ final class Blaster {
             c.write("DATA");
             c.flush();
             Reply mailReply = c.read();
-            if (!mailReply.positive()) failure = mailReply;
+            if (!mailReply.isPositive()) failure = mailReply;
             for (int r = 0; r < to.size(); r++) {
                 Reply reply = c.read();
-                if (reply.positive()) acceptedRecipients++;
+                if (reply.isPositive()) acceptedRecipients++;
                 else if (failure == null) failure = reply;
             }
             data = c.read();
         } else {
             Reply mailReply = c.command(mail);
-            if (!mailReply.positive()) {
+            if (!mailReply.isPositive()) {
                 failure = mailReply;
             } else {
                 for (String rcpt : to) {
                     Reply reply = c.command("RCPT TO:<" + rcpt + ">");
-                    if (reply.positive()) acceptedRecipients++;
+                    if (reply.isPositive()) acceptedRecipients++;
                     else if (failure == null) failure = reply;
                 }
             }
@@ -231,18 +232,18 @@ final class Blaster {
         Reply end = c.read();
         mine.recordValue(Math.min((System.nanoTime() - sentAt) / 1000, 3_600_000_000L - 1));
         count(end);
-        if (end.code() == 421) throw new IOException("421 after end of data: " + end);
+        if (end.code() == 421) throw new IOException("421 after end of data: " + end.oneLine());
     }
 
     private void count(Reply reply) {
         if (reply.code() == 250) {
             accepted.increment();
-        } else if (reply.transientFailure()) {
+        } else if (reply.isTransient()) {
             tempFailed.increment();
-            lastError = reply.toString();
+            lastError = reply.oneLine();
         } else {
             permFailed.increment();
-            lastError = reply.toString();
+            lastError = reply.oneLine();
         }
     }
 

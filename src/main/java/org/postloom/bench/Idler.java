@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.postloom.smtp.Reply;
 
 /**
  * {@code blast --idle N}: opens N sessions, reads each greeting, then holds them all open; reports
@@ -54,7 +55,7 @@ final class Idler {
                     try {
                         c = BenchConnection.open(server, (int) timeout.toMillis());
                         Reply greeting = c.read();
-                        if (greeting.code() != 220) throw new IOException("greeting " + greeting);
+                        if (greeting.code() != 220) throw new IOException("greeting " + greeting.oneLine());
                         greeted.increment();
                         lastGreetingNanos.accumulateAndGet(System.nanoTime(), Math::max);
                     } finally {

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Every setting, under the prefix {@code postloom.} (see ARCHITECTURE.md for the contract). An
+ * Every setting, under the prefix {@code postloom.} (README's settings table; docs/architecture.md). An
  * environment variable overrides a property by SmallRye's mapping: {@code postloom.smtp.port}
  * becomes {@code POSTLOOM_SMTP_PORT}.
  */
@@ -259,6 +259,10 @@ public interface PostloomConfig {
         @WithName("compaction-bandwidth")
         @WithDefault("33554432")
         long compactionBandwidth();
+        /** Bytes of one body held in memory while it arrives; beyond them it spills to a temporary file. */
+        @WithName("memory-threshold")
+        @WithDefault("131072")
+        int memoryThreshold();
     }
 
     interface Relay {

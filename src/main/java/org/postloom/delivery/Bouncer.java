@@ -104,7 +104,7 @@ public final class Bouncer {
         List<Notice> wanted = notices.stream().filter(n -> wanted(env.dsnOf(n.recipient()), kind)).toList();
         if (wanted.isEmpty()) return;
         if (env.sender().isNull()) {
-            LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=null-sender");
+            MessageLog.dsnSkipped(env.queueId());
             return;
         }
         Instant now = clock.instant();
@@ -129,8 +129,7 @@ public final class Bouncer {
         } catch (IOException e) {
             throw new IntakeException(IntakeException.Kind.FAILED, "cannot write report: " + e.getMessage(), e);
         }
-        LOG.log(System.Logger.Level.INFO, "dsn-sent id=" + env.queueId() + " to=<" + env.sender() + "> action=" + kind.action
-                + " nrcpt=" + wanted.size() + " dsn=" + report.queueId());
+        MessageLog.dsnSent(env.queueId(), env.sender(), kind.action, wanted.size(), report.queueId());
     }
 
     /**

@@ -26,7 +26,6 @@ import org.postloom.spool.SpooledMessage;
  */
 final class OutcomeRecorder {
 
-    private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
 
     /** The reports one attempt calls for, one list per kind. */
     private record Reports(List<Bouncer.Notice> failed, List<Bouncer.Notice> delayed, List<Bouncer.Notice> relayed) {
@@ -106,9 +105,7 @@ final class OutcomeRecorder {
                 }
             };
             metrics.recipient(event, delay);
-            LOG.log(System.Logger.Level.INFO, event + " id=" + message.queueId() + " to=<" + rcpt + "> via=" + via
-                    + " delay=" + delay.toMillis() / 1000.0 + "s status=" + status
-                    + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
+            MessageLog.recipient(event, message.queueId(), rcpt, via, delay, status, next, reply);
         }
         try {
             if (!reports.failed().isEmpty()) bouncer.failed(message, reports.failed());
@@ -117,7 +114,7 @@ final class OutcomeRecorder {
             spool.recordAll(message.queueId(), states);
         } catch (IntakeException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
-            LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
+            MessageLog.notRecorded(message.queueId(), e.getMessage());
             return new Attempt.Retry<>(item.item(), now.plus(retry.minBackoff()));
         }
         return again.isEmpty() ? null : new Attempt.Retry<>(item.item().withRecipients(again), next);

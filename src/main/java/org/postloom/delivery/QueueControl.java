@@ -171,8 +171,7 @@ public final class QueueControl {
         }
         if (bounce && !failures.isEmpty()) bouncer.failed(message, failures);
         spool.recordAll(id, states);
-        System.getLogger("org.postloom.delivery").log(System.Logger.Level.INFO,
-                "deleted id=" + id + " nrcpt=" + states.size() + " bounce=" + bounce);
+        MessageLog.deleted(id, states.size(), bounce);
         return true;
     }
 

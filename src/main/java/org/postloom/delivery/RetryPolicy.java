@@ -8,7 +8,8 @@ import java.util.random.RandomGenerator;
  * When to try a deferred recipient again. As in Postfix, the wait is the message's age clamped
  * between a minimum and a maximum: that doubles the interval at each try (1, 2, 4 ... minutes)
  * without storing a count, and survives restarts. Jitter spreads retries of mail that was
- * deferred together, so a recovering destination is not hit by all of it at once.
+ * deferred together, so a recovering destination is not hit by all of it at once. The bounds come
+ * from the configuration ({@code postloom.delivery.*-backoff}, {@code max-queue-lifetime}).
  */
 public record RetryPolicy(Duration minBackoff, Duration maxBackoff, Duration maxLifetime, double jitter) {
 
@@ -19,9 +20,8 @@ public record RetryPolicy(Duration minBackoff, Duration maxBackoff, Duration max
         if (jitter < 0 || jitter >= 1) throw new IllegalArgumentException("jitter must be in [0, 1)");
     }
 
-    public static RetryPolicy defaults() {
-        return new RetryPolicy(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(5), 0.2);
-    }
+    /** Retries of mail deferred together spread over +-20% of the wait. */
+    public static final double JITTER = 0.2;
 
     /** Whether the message has been queued too long to try again (then it bounces). */
     public boolean expired(Instant arrival, Instant now) {

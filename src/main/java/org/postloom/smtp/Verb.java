@@ -4,38 +4,25 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The verbs the server knows, with the properties that cross-cutting rules need (after Postfix's
- * {@code smtpd_cmd_table}).
+ * The verbs the server knows. Replies to a pipelined group (RFC 2920 3.1) need no per-verb flag:
+ * the connection flushes whenever the client has nothing more buffered, which covers the verbs
+ * that end a group.
  */
 public enum Verb {
-    EHLO(true),
-    HELO(true),
-    MAIL(false),
-    RCPT(false),
-    DATA(true),
-    BDAT(true),
-    RSET(false),
-    NOOP(true),
-    QUIT(true),
-    VRFY(true),
-    EXPN(true),
-    HELP(true),
-    STARTTLS(true),
-    AUTH(true);
-
-    /**
-     * RFC 2920 3.1: the verbs that end a pipelined group; the client waits for their replies
-     * before it sends more (so those replies must not wait in our output buffer).
-     */
-    private final boolean endsGroup;
-
-    Verb(boolean endsGroup) {
-        this.endsGroup = endsGroup;
-    }
-
-    public boolean endsGroup() {
-        return endsGroup;
-    }
+    EHLO,
+    HELO,
+    MAIL,
+    RCPT,
+    DATA,
+    BDAT,
+    RSET,
+    NOOP,
+    QUIT,
+    VRFY,
+    EXPN,
+    HELP,
+    STARTTLS,
+    AUTH;
 
     public static Optional<Verb> parse(String word) {
         try {

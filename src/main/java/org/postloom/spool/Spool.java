@@ -162,18 +162,6 @@ public final class Spool implements MessageStore, AutoCloseable {
         Failures.awaitDurable(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)));
     }
 
-    public void recordDelivered(QueueId id, int recipient) throws SpoolException {
-        record(id, recipient, RecipientState.DELIVERED);
-    }
-
-    public void recordDeferred(QueueId id, int recipient, Instant nextAttempt, String reply) throws SpoolException {
-        record(id, recipient, new RecipientState.Deferred(nextAttempt, reply));
-    }
-
-    public void recordFailed(QueueId id, int recipient, String reply) throws SpoolException {
-        record(id, recipient, new RecipientState.Failed(reply));
-    }
-
     /**
      * A live message as it stands now, its envelope read back from disk (one positional read), or
      * empty once it is final (or was never queued).
@@ -236,11 +224,6 @@ public final class Spool implements MessageStore, AutoCloseable {
         } catch (IOException | UncheckedIOException e) {
             return -1;
         }
-    }
-
-    /** True once recovery has finished, which {@link #open} waits for; for readiness checks. */
-    public boolean isRecovered() {
-        return recovery != null;
     }
 
     public RecoveryReport recovery() {

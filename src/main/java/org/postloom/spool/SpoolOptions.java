@@ -4,7 +4,8 @@ import java.time.Clock;
 import java.util.Objects;
 
 /**
- * How a {@link Spool} sizes its files and buffers.
+ * How a {@link Spool} sizes its files and buffers. The defaults are those of the configuration
+ * ({@code postloom.spool.*}, {@code postloom.limits.queue}), written once there.
  *
  * @param segmentSize     a segment is closed and a new one begun once it reaches this many bytes;
  *                        whole segments are the unit in which space is reclaimed
@@ -28,14 +29,6 @@ public record SpoolOptions(long segmentSize, int memoryThreshold, long minFreeSp
         if (maxMessages < 1) throw new IllegalArgumentException("maxMessages must be positive");
         if (compactionBandwidth < 1) throw new IllegalArgumentException("compactionBandwidth must be positive");
         Objects.requireNonNull(clock);
-    }
-
-    /**
-     * 64 MiB segments, 128 KiB in memory per body, refuse below 256 MiB free or past 10,000,000
-     * messages, compact at up to 32 MiB/s.
-     */
-    public static SpoolOptions defaults() {
-        return new SpoolOptions(64L << 20, 128 << 10, 256L << 20, 10_000_000, 32L << 20, Clock.systemUTC());
     }
 
     public SpoolOptions withSegmentSize(long bytes) {

@@ -34,7 +34,7 @@ final class Handshakes {
 
     /**
      * The same suites with ChaCha20 ones last. BCJSSE ranks ChaCha20 first, but ours is BC's
-     * pure-Java one, several times slower than the JDK's AES-GCM with AES-NI (ARCHITECTURE.md).
+     * pure-Java one, several times slower than the JDK's AES-GCM with AES-NI (docs/architecture.md).
      */
     static String[] aesGcmFirst(String[] suites) {
         return Arrays.stream(suites)

@@ -29,7 +29,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * Makes the certificate a relay uses when the operator configured none. Peers doing opportunistic
  * TLS (nearly all MTAs) accept it. ECDSA P-256 and not RSA: BCJSSE over the JDK's crypto cannot
- * sign TLS 1.3 handshakes with RSA keys unless the BC provider is registered (ARCHITECTURE.md).
+ * sign TLS 1.3 handshakes with RSA keys unless the BC provider is registered (docs/architecture.md).
  */
 final class SelfSignedCertificate {
 

@@ -82,7 +82,7 @@ final class TlsContexts {
     private static SSLContext context(KeyManager[] keyManagers, TrustManager[] trustManagers) {
         try {
             var context = SSLContext.getInstance("TLS", JSSE);
-            // BCJSSE fails on a null SecureRandom, unlike SunJSSE (ARCHITECTURE.md, known traps).
+            // BCJSSE fails on a null SecureRandom, unlike SunJSSE (docs/architecture.md, known traps).
             context.init(keyManagers, trustManagers, new SecureRandom());
             return context;
         } catch (GeneralSecurityException e) {

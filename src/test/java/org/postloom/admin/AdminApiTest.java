@@ -42,6 +42,7 @@ import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
+import org.postloom.testing.Await;
 
 /**
  * The admin plane over real HTTP against a running relay: health, metrics that move as mail
@@ -97,8 +98,8 @@ class AdminApiTest {
         double accepted = metric("postloom_smtp_messages_total\\{result=\"stored\"\\}");
         double delivered = metric("postloom_delivery_recipients_total\\{result=\"delivered\"\\}");
         send("a@client.test", "m1@x.test");
-        await("delivered", () -> destination.committed().stream().anyMatch(s -> s.text().contains("to m1")));
-        await("metrics", () -> metric("postloom_delivery_recipients_total\\{result=\"delivered\"\\}") >= delivered + 1);
+        Await.until("delivered", () -> destination.committed().stream().anyMatch(s -> s.text().contains("to m1")));
+        Await.until("metrics", () -> metric("postloom_delivery_recipients_total\\{result=\"delivered\"\\}") >= delivered + 1);
         assertThat(metric("postloom_smtp_messages_total\\{result=\"stored\"\\}")).isEqualTo(accepted + 1);
         assertThat(metric("postloom_spool_fsync_seconds_count")).isGreaterThan(0);
         assertThat(metric("postloom_smtp_connections_total")).isGreaterThan(0);
@@ -109,14 +110,14 @@ class AdminApiTest {
     void suspendHoldsADestinationAndResumeReleasesIt() throws Exception {
         assertThat(post("/queue/" + enc(dest) + "/suspend").statusCode()).isEqualTo(200);
         send("a@client.test", "held@x.test");
-        await("queued while suspended", () -> summary().stream().anyMatch(d -> d.get("destination").asText().equals(dest)
+        Await.until("queued while suspended", () -> summary().stream().anyMatch(d -> d.get("destination").asText().equals(dest)
                 && d.get("suspended").asBoolean() && d.get("messages").asInt() >= 1));
-        Thread.sleep(300);
-        assertThat(destination.committed()).noneMatch(s -> s.text().contains("to held"));
+        Await.holds("nothing delivered while suspended", Duration.ofMillis(300),
+                () -> destination.committed().stream().noneMatch(s -> s.text().contains("to held")));
         JsonNode listed = json.readTree(get("/queue/" + enc(dest)).body());
         assertThat(listed.toString()).contains("held@x.test");
         assertThat(post("/queue/" + enc(dest) + "/resume").statusCode()).isEqualTo(200);
-        await("released", () -> destination.committed().stream().anyMatch(s -> s.text().contains("to held")));
+        Await.until("released", () -> destination.committed().stream().anyMatch(s -> s.text().contains("to held")));
     }
 
     @Test
@@ -129,7 +130,7 @@ class AdminApiTest {
         assertThat(delete("/messages/" + id + "?bounce=true").statusCode()).isEqualTo(200);
         assertThat(get("/messages/" + id).statusCode()).isEqualTo(404);
         post("/queue/" + enc(dest) + "/resume");
-        await("the bounce reached the sender", () -> destination.committed().stream()
+        Await.until("the bounce reached the sender", () -> destination.committed().stream()
                 .anyMatch(s -> s.text().contains("Final-Recipient: rfc822; doomed@x.test")));
         assertThat(destination.committed()).noneMatch(s -> s.envelope().recipients().toString().contains("doomed"));
     }
@@ -223,12 +224,4 @@ class AdminApiTest {
         }
     }
 
-
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting: " + what);
-            Thread.sleep(20);
-        }
-    }
 }

@@ -31,8 +31,9 @@ import org.postloom.smtp.Reply;
 import org.postloom.intake.MessageStore;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
 import org.postloom.spool.SpooledMessage;
+import org.postloom.testing.Await;
+import org.postloom.testing.Defaults;
 
 /**
  * The scheduler over a real spool, with a scripted transport behind the seam (as chasquid tests
@@ -56,7 +57,7 @@ class DeliverySchedulerTest {
 
     private void start(DeliverySettings settings, Transport transport) throws IOException {
         Inbox inbox = new Inbox();
-        spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
+        spool = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), inbox::offer);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock);
         scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport, spool, bouncer, settings, clock, DeliveryMetrics.none());
         scheduler.start();
@@ -68,14 +69,19 @@ class DeliverySchedulerTest {
 
     private static DeliverySettings settings(int perDestination, int perConnection) {
         return DeliverySettings.of(ShapingPolicy.standard().withDefaults(
-                new PathLimits(perDestination, perConnection, Optional.empty(), Optional.empty())), RetryPolicy.defaults(), "relay.test");
+                new PathLimits(perDestination, perConnection, Optional.empty(), Optional.empty())), Defaults.retryPolicy(), "relay.test");
+    }
+
+    /** A transport without connections that answers each parcel of a batch alike. */
+    private static Transport eachItem(BiFunction<NextHop, Parcel, List<Outcome>> deliver) {
+        return Transport.of((hop, items) -> items.stream().map(item -> deliver.apply(hop, item)).toList());
     }
 
     private Transport scripted() {
-        return Transport.of((hop, items) -> items.stream().map(item -> {
+        return eachItem((hop, item) -> {
             calls.add(hop + " " + item.message().queueId() + " " + item.recipients());
             return item.recipients().stream().map(r -> script.apply(hop, item)).toList();
-        }).toList());
+        });
     }
 
     @AfterEach
@@ -100,14 +106,6 @@ class DeliverySchedulerTest {
         return new Mailbox(address.substring(0, at), address.substring(at + 1));
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(10);
-        }
-    }
-
     private void later(Duration by) {
         clock.advance(by);
         scheduler.wake();
@@ -117,9 +115,9 @@ class DeliverySchedulerTest {
     void recipientsAreGroupedByDestinationAndDeliveredMailLeavesTheQueue() throws Exception {
         start();
         Envelope m = send("a@client.test", "x@one.test", "y@two.test", "z@one.test");
-        await("both destinations tried", () -> calls.size() == 2);
+        Await.until("both destinations tried", () -> calls.size() == 2);
         assertThat(calls).containsExactlyInAnyOrder("one.test " + m.queueId() + " [0, 2]", "two.test " + m.queueId() + " [1]");
-        await("message final", () -> spool.message(m.queueId()).isEmpty());
+        Await.until("message final", () -> spool.message(m.queueId()).isEmpty());
     }
 
     @Test
@@ -127,19 +125,18 @@ class DeliverySchedulerTest {
         start();
         script = (hop, item) -> new Outcome.Deferred(TRY_LATER, Outcome.Scope.RECIPIENT);
         Envelope m = send("a@client.test", "x@one.test");
-        await("first attempt", () -> calls.size() == 1);
-        await("deferred state", () -> spool.message(m.queueId()).orElseThrow().recipients().getFirst()
+        Await.until("first attempt", () -> calls.size() == 1);
+        Await.until("deferred state", () -> spool.message(m.queueId()).orElseThrow().recipients().getFirst()
                 instanceof RecipientState.Deferred);
         RecipientState.Deferred d = (RecipientState.Deferred) spool.message(m.queueId()).orElseThrow().recipients().getFirst();
         assertThat(Duration.between(clock.instant(), d.nextAttempt())).isBetween(Duration.ofSeconds(47), Duration.ofSeconds(73));
         assertThat(d.reply()).contains("451 4.3.0");
         later(Duration.ofSeconds(30));
-        Thread.sleep(200);
-        assertThat(calls).hasSize(1);
+        Await.holds("no attempt before the retry is due", Duration.ofMillis(200), () -> calls.size() == 1);
         script = (hop, item) -> new Outcome.Delivered(OK);
         later(Duration.ofMinutes(2));
-        await("second attempt", () -> calls.size() == 2);
-        await("delivered", () -> spool.message(m.queueId()).isEmpty());
+        Await.until("second attempt", () -> calls.size() == 2);
+        Await.until("delivered", () -> spool.message(m.queueId()).isEmpty());
     }
 
     @Test
@@ -149,7 +146,7 @@ class DeliverySchedulerTest {
                 ? new Outcome.Failed(NO_SUCH_USER, Outcome.Scope.RECIPIENT)
                 : new Outcome.Delivered(OK);
         Envelope m = send("sender@client.test", "gone@one.test");
-        await("bounce delivered to the sender's domain", () -> calls.stream().anyMatch(c -> c.startsWith("client.test ")));
+        Await.until("bounce delivered to the sender's domain", () -> calls.stream().anyMatch(c -> c.startsWith("client.test ")));
         String bounceId = calls.stream().filter(c -> c.startsWith("client.test ")).findFirst().orElseThrow().split(" ")[1];
         assertThat(bounceId).isNotEqualTo(m.queueId().value());
     }
@@ -157,7 +154,7 @@ class DeliverySchedulerTest {
     @Test
     void theDsnNamesTheRecipientStatusAndOriginalHeaders() throws Exception {
         List<String> dsn = new CopyOnWriteArrayList<>();
-        start(settings(20, 10), Transport.of((hop, items) -> items.stream().map(item -> {
+        start(settings(20, 10), eachItem((hop, item) -> {
             if (item.message().envelope().sender().isNull()) dsn.add(body(item.message()));
             List<Outcome> out = new ArrayList<>();
             for (int r : item.recipients()) {
@@ -165,9 +162,9 @@ class DeliverySchedulerTest {
                         : new Outcome.Failed(NO_SUCH_USER, Outcome.Scope.RECIPIENT));
             }
             return out;
-        }).toList()));
+        }));
         send("sender@client.test", "gone@one.test");
-        await("bounce sent", () -> dsn.size() == 1);
+        Await.until("bounce sent", () -> dsn.size() == 1);
         assertThat(dsn.getFirst())
                 .contains("To: <sender@client.test>")
                 .contains("Content-Type: multipart/report; report-type=delivery-status")
@@ -192,9 +189,8 @@ class DeliverySchedulerTest {
         start();
         script = (hop, item) -> new Outcome.Failed(NO_SUCH_USER, Outcome.Scope.RECIPIENT);
         Envelope m = send("", "gone@one.test");
-        await("message final", () -> spool.message(m.queueId()).isEmpty());
-        Thread.sleep(200);
-        assertThat(calls).hasSize(1);
+        Await.until("message final", () -> spool.message(m.queueId()).isEmpty());
+        Await.holds("no bounce of the bounce", Duration.ofMillis(200), () -> calls.size() == 1);
         assertThat(spool.messages()).isEmpty();
     }
 
@@ -205,13 +201,16 @@ class DeliverySchedulerTest {
                 ? new Outcome.Delivered(OK)
                 : new Outcome.Deferred(TRY_LATER, Outcome.Scope.RECIPIENT);
         Envelope m = send("sender@client.test", "slow@one.test");
-        await("first attempt", () -> calls.size() == 1);
+        Await.until("first attempt", () -> calls.size() == 1);
         for (int i = 0; i < 200 && spool.message(m.queueId()).isPresent(); i++) {
-            later(Duration.ofHours(1).plusMinutes(15));
-            Thread.sleep(20);
+            later(Duration.ofHours(1).plusMinutes(15));    // past the longest back-off with jitter
+            Await.until("the retry recorded", () -> spool.message(m.queueId())
+                    .map(msg -> msg.recipients().getFirst() instanceof RecipientState.Deferred d
+                            && d.nextAttempt().isAfter(clock.instant()))
+                    .orElse(true));
         }
-        await("expired", () -> spool.message(m.queueId()).isEmpty());
-        await("bounce delivered", () -> calls.stream().anyMatch(c -> c.startsWith("client.test ")));
+        Await.until("expired", () -> spool.message(m.queueId()).isEmpty());
+        Await.until("bounce delivered", () -> calls.stream().anyMatch(c -> c.startsWith("client.test ")));
         assertThat(Duration.between(m.arrival(), clock.instant())).isGreaterThanOrEqualTo(Duration.ofDays(5));
     }
 
@@ -220,7 +219,7 @@ class DeliverySchedulerTest {
         AtomicInteger now = new AtomicInteger();
         AtomicInteger peak = new AtomicInteger();
         CountDownLatch release = new CountDownLatch(1);
-        start(settings(2, 1), Transport.of((hop, items) -> {
+        start(settings(2, 1), eachItem((hop, item) -> {
             peak.accumulateAndGet(now.incrementAndGet(), Math::max);
             try {
                 release.await(5, TimeUnit.SECONDS);
@@ -229,14 +228,13 @@ class DeliverySchedulerTest {
             }
             now.decrementAndGet();
             calls.add(hop.toString());
-            return items.stream().map(i -> i.recipients().stream().map(r -> (Outcome) new Outcome.Delivered(OK)).toList()).toList();
+            return item.recipients().stream().map(r -> (Outcome) new Outcome.Delivered(OK)).toList();
         }));
         for (int i = 0; i < 10; i++) send("a@client.test", "x@busy.test");
-        await("two connections open", () -> now.get() == 2);
-        Thread.sleep(200);
-        assertThat(now.get()).isEqualTo(2);
+        Await.until("two connections open", () -> now.get() == 2);
+        Await.holds("no third connection", Duration.ofMillis(200), () -> now.get() == 2);
         release.countDown();
-        await("all delivered", () -> calls.size() == 10);
+        Await.until("all delivered", () -> calls.size() == 10);
         assertThat(peak.get()).isEqualTo(2);
     }
 
@@ -245,15 +243,15 @@ class DeliverySchedulerTest {
         start(settings(20, 1), scripted());
         script = (hop, item) -> new Outcome.Deferred(NO_CONNECTION, Outcome.Scope.SITE);
         send("a@client.test", "x@dead.test");
-        await("the scheduler heard the site failed", () -> scheduler.ask(s -> s.siteState("dead.test", clock.instant())
+        Await.until("the scheduler heard the site failed", () -> scheduler.ask(s -> s.siteState("dead.test", clock.instant())
                 .map(Schedule.SiteState::lastError).orElse(null)).join() != null);
         for (int i = 0; i < 5; i++) send("a@client.test", "y@dead.test");
-        Thread.sleep(300);
-        assertThat(calls).as("mail for a backed-off site waits, not tried one by one").hasSize(1);
+        Await.holds("mail for a backed-off site waits, not tried one by one", Duration.ofMillis(300),
+                () -> calls.size() == 1);
         script = (hop, item) -> new Outcome.Delivered(OK);
         later(Duration.ofMinutes(2));
         // The back-off is over and the first message's own retry is due: a probe, then all of it.
-        await("the probe and then the rest", () -> calls.size() == 7);
-        await("queue empty", () -> spool.messages().isEmpty());
+        Await.until("the probe and then the rest", () -> calls.size() == 7);
+        Await.until("queue empty", () -> spool.messages().isEmpty());
     }
 }

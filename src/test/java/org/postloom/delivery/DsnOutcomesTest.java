@@ -22,8 +22,8 @@ import org.postloom.mail.RecipientDsn.Notify;
 import org.postloom.smtp.Reply;
 import org.postloom.intake.MessageStore;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
 import org.postloom.spool.SpooledMessage;
+import org.postloom.testing.Defaults;
 
 /**
  * Which reports one attempt's outcomes call for, through a real spool and across a restart: a
@@ -94,12 +94,12 @@ class DsnOutcomesTest {
     }
 
     private Spool open() throws Exception {
-        return Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), m -> {});
+        return Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), m -> {});
     }
 
     private static OutcomeRecorder recorder(Spool spool, MutableClock clock) {
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock, 1_000_000);
-        return new OutcomeRecorder(spool, bouncer, RetryPolicy.defaults(), Duration.ofHours(4), clock,
+        return new OutcomeRecorder(spool, bouncer, Defaults.retryPolicy(), Duration.ofHours(4), clock,
                 RandomGenerator.getDefault(), DeliveryMetrics.none());
     }
 

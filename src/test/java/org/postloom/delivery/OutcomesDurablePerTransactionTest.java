@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,8 @@ import org.postloom.mail.Mailbox;
 import org.postloom.smtp.Reply;
 import org.postloom.intake.MessageStore;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
+import org.postloom.testing.Await;
+import org.postloom.testing.Defaults;
 
 /**
  * Regression for a crash-loop finding: the courier recorded outcomes only after its whole batch
@@ -32,7 +34,7 @@ class OutcomesDurablePerTransactionTest {
 
     @Test
     void anItemIsFinalInTheSpoolBeforeTheNextItemOnTheConnectionIsSent() throws Exception {
-        try (Spool spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), m -> {})) {
+        try (Spool spool = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), m -> {})) {
             for (int i = 0; i < 3; i++) queue(spool, "r" + i);
         }
         List<String> seenBeforeEachSend = new CopyOnWriteArrayList<>();
@@ -43,18 +45,17 @@ class OutcomesDurablePerTransactionTest {
             seenBeforeEachSend.add("live=" + spool[0].messages().size());
             return List.<Outcome>of(new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok")));
         }).toList());
-        spool[0] = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
+        spool[0] = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), inbox::offer);
         MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
         Bouncer bouncer = new Bouncer(spool[0], m -> spool[0].openBody(m.queueId()), "relay.test", clock);
         var settings = DeliverySettings.of(org.postloom.delivery.schedule.ShapingPolicy.standard().withDefaults(
                 new org.postloom.delivery.schedule.PathLimits(1, 100, java.util.Optional.empty(), java.util.Optional.empty())),
-                RetryPolicy.defaults(), "relay.test");
+                Defaults.retryPolicy(), "relay.test");
         try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport,
                 spool[0], bouncer, settings,
                 clock, DeliveryMetrics.none())) {
             scheduler.start();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!spool[0].messages().isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
+            Await.within(Duration.ofSeconds(20), () -> spool[0].messages().isEmpty());
             assertThat(seenBeforeEachSend).as("live messages in the spool as each transaction began")
                     .containsExactly("live=3", "live=2", "live=1");
         } finally {

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.postloom.dns.DnsmasqServer;
+import org.postloom.testing.TestKeys;
 
 /**
  * Messages sent through a live listener into the real spool, signed on the way, then checked by

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.Relay;
 import org.postloom.config.ConfigLoader;
+import org.postloom.testing.TestKeys;
 
 class KeyFileTest {
 

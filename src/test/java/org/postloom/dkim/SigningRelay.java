@@ -24,8 +24,8 @@ import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
 import org.postloom.spool.QueueEntry;
+import org.postloom.testing.Defaults;
 
 /**
  * The real reception path: a live SMTP listener on loopback, the durable spool behind it, and a
@@ -38,7 +38,7 @@ public final class SigningRelay implements AutoCloseable {
     private final LinkedBlockingQueue<QueueEntry> stored = new LinkedBlockingQueue<>();
 
     public SigningRelay(Path dir, MessageSigner signer) throws IOException {
-        spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), stored::add);
+        spool = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), stored::add);
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.1", 0), false)),
                 new SessionSettings("mx.sign.test", 64 << 20, 10, 10, false,
                         RelayPolicy.of(List.of("127.0.0.0/8"), List.of())),

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.postloom.testing.Await;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -96,12 +97,8 @@ public final class DnsmasqServer implements AutoCloseable {
     long queriesSeen(String type, String name) throws IOException {
         String marker = "marker-" + UUID.randomUUID() + ".test";
         ask(marker, Duration.ofSeconds(2));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!Files.readString(log).contains(marker)) {
-            if (System.nanoTime() > deadline) {
-                fail("dnsmasq did not log the marker query; log:\n" + Files.readString(log));
-            }
-            pause(20);
+        if (!poll(Duration.ofSeconds(5), () -> Files.readString(log).contains(marker))) {
+            fail("dnsmasq did not log the marker query; log:\n" + Files.readString(log));
         }
         String line = "auth[" + type + "] " + name + " from ";
         return Files.readString(log).lines().filter(l -> l.contains(line)).count();
@@ -122,21 +119,17 @@ public final class DnsmasqServer implements AutoCloseable {
     }
 
     private void awaitAnswers() throws IOException {
-        long deadline = System.nanoTime() + STARTUP.toNanos();
-        while (true) {
+        boolean answers = poll(STARTUP, () -> {
             if (!process.isAlive()) {
                 String output = Files.readString(log);
                 Files.deleteIfExists(log);
                 throw new IOException("dnsmasq exited (" + process.exitValue() + "):\n" + output);
             }
-            if (ask("test", Duration.ofMillis(200))) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                close();
-                fail("dnsmasq did not answer on port " + port + " within " + STARTUP);
-            }
-            pause(50);
+            return ask("test", Duration.ofMillis(200));
+        });
+        if (!answers) {
+            close();
+            fail("dnsmasq did not answer on port " + port + " within " + STARTUP);
         }
     }
 
@@ -167,11 +160,13 @@ public final class DnsmasqServer implements AutoCloseable {
         }
     }
 
-    private static void pause(long millis) {
+    /** A bounded poll for callers that cannot be interrupted: an interrupt ends the wait (and is kept). */
+    private static boolean poll(Duration timeout, Await.Condition<IOException> condition) throws IOException {
         try {
-            Thread.sleep(millis);
+            return Await.within(timeout, condition);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.postloom.delivery.Bouncer;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
@@ -28,6 +29,7 @@ import org.postloom.spool.SpooledMessage;
  * never carries a bare CR or LF or a line over 998 octets, and its own header section is exactly
  * the one Bouncer writes: nothing from the subject, the headers or a reply is injected into it.
  */
+@Tag("long")
 class BouncerFuzzTest {
 
     private static final List<String> OWN_HEADERS = List.of("From", "To", "Subject", "Date", "Message-ID",

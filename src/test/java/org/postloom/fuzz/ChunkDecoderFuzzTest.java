@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayOutputStream;
+import org.junit.jupiter.api.Tag;
 import org.postloom.smtp.BodyOutcome;
 import org.postloom.smtp.BodySink;
 import org.postloom.smtp.ChunkDecoder;
@@ -13,6 +14,7 @@ import org.postloom.smtp.ChunkDecoder;
  * size, a body is refused for a bare CR or LF exactly when it has one (also across chunk
  * boundaries), and an accepted body is the bytes as sent.
  */
+@Tag("long")
 class ChunkDecoderFuzzTest {
 
     private static final int LINE_CAP = 200;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
 import org.postloom.smtp.BodyOutcome;
 import org.postloom.smtp.BodySink;
 import org.postloom.smtp.DotDecoder;
@@ -15,6 +16,7 @@ import org.postloom.smtp.DotDecoder;
  * leading dot taken from each line, and a body the decoder calls good has no bare CR or LF and no
  * line over the cap.
  */
+@Tag("long")
 class DotDecoderFuzzTest {
 
     private static final int LINE_CAP = 100;

@@ -3,6 +3,7 @@ package org.postloom.fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Tag;
 import org.postloom.smtp.PathArgument;
 import org.postloom.smtp.SyntaxError;
 
@@ -10,6 +11,7 @@ import org.postloom.smtp.SyntaxError;
  * MAIL/RCPT arguments: either a path or a {@link SyntaxError} with a well-formed 5xx reply, never
  * another exception; a parsed mailbox has no control character, and parses again to itself.
  */
+@Tag("long")
 class PathArgumentFuzzTest {
 
     private static final String[] PIECES = {"FROM:", "TO:", "<", ">", "@", ".", "\"", "\\", ":", ",", " ", "=",

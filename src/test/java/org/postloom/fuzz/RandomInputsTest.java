@@ -2,6 +2,7 @@ package org.postloom.fuzz;
 
 import java.time.Duration;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
  * 0.24.0 cannot instrument Java 25 class files, so its own fuzzing is blind too; this costs a
  * fraction of its start-up. {@code bench/campaign} runs Jazzer proper, far longer.
  */
+@Tag("long")
 class RandomInputsTest {
 
     private static final Duration EACH = Duration.ofSeconds(Long.getLong("fuzz.seconds", 4));

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
@@ -17,6 +18,7 @@ import org.postloom.smtp.SessionSettings;
  * enhanced status whose class agrees with the code, and every stored message has only CRLF line
  * ends and no line over the cap.
  */
+@Tag("long")
 class SmtpSessionFuzzTest {
 
     private static final SessionSettings SETTINGS = new SessionSettings("mx.fuzz.test", 4000, 5, 10, true,

@@ -18,7 +18,7 @@ import java.util.OptionalLong;
 import org.postloom.intake.Intake;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
+import org.postloom.testing.TestSpool;
 
 /**
  * The injection path without HTTP: a real spool in a directory, the intake, the injector and
@@ -35,7 +35,7 @@ final class InjectionFixture implements AutoCloseable {
     final List<QueueId> withdrawn = new ArrayList<>();
 
     InjectionFixture(Path dir, List<Tenant> tenants, Optional<String> adminToken, long messageSize) throws IOException {
-        spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), m -> { });
+        spool = Spool.open(dir, TestSpool.options(), m -> { });
         idempotency = IdempotencyStore.open(dir.resolve("idempotency.log"), Duration.ofHours(24), Clock.systemUTC());
         var injector = new Injector(Intake.unsigned(spool), "relay.test", messageSize, Clock.systemUTC(), withdrawn::add);
         injection = new Injection(JSON, new Tenants(tenants, adminToken), injector, idempotency, messageSize, 1000);

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.postloom.testing.Await;
 
 /**
  * One bad client never hurts the others: each abuse of issue 7 runs against a relay process with a
@@ -81,7 +82,7 @@ class AbuseIT {
                               String expectedEnding) throws Exception {
         WellBehavedClient.Latencies latencies;
         try (abusers) {
-            Thread.sleep(300);
+            Await.until("the abusers at work", abusers::underWay);
             latencies = good.measure(MEASURE);
             if (runsOnce) abusers.awaitEnd();
         }

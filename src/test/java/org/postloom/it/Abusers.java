@@ -28,6 +28,8 @@ final class Abusers implements AutoCloseable {
     /** The last reply line of each attempt, counted by its first 9 characters (code and status). */
     final Map<String, AtomicInteger> endings = new ConcurrentHashMap<>();
     final AtomicInteger attempts = new AtomicInteger();
+    /** Threads whose first connection was made (or failed): once all are, the abuse is under way. */
+    private final AtomicInteger underWay = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -82,6 +84,7 @@ final class Abusers implements AutoCloseable {
     private void loop(int times, Attempt attempt) {
         threads.add(Thread.ofVirtual().start(() -> {
             for (int i = 0; i < times && !stop.get(); i++) {
+                if (i == 0) underWay.incrementAndGet();
                 try (Socket s = connect()) {
                     sockets.add(s);
                     var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
@@ -104,6 +107,11 @@ final class Abusers implements AutoCloseable {
         s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
         s.setSoTimeout(60_000);
         return s;
+    }
+
+    /** Whether every thread has begun its first attempt. */
+    boolean underWay() {
+        return underWay.get() >= threads.size();
     }
 
     /** Waits for attempts that run once to finish. */

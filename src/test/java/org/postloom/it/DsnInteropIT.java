@@ -37,6 +37,7 @@ import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 import org.postloom.mail.RecipientDsn;
+import org.postloom.testing.Await;
 import org.postloom.tls.ClientTls;
 import org.postloom.tls.KeyMaterial;
 
@@ -248,11 +249,8 @@ class DsnInteropIT {
     }
 
     private static String await(Source source, Predicate<String> wanted) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<String> found = source.get().stream().filter(wanted).findFirst();
-            if (found.isPresent()) return found.get();
-            Thread.sleep(100);
+        if (Await.within(Duration.ofSeconds(60), () -> source.get().stream().anyMatch(wanted))) {
+            return source.get().stream().filter(wanted).findFirst().orElseThrow();
         }
         throw new AssertionError("nothing arrived in time\nPostfix log:\n" + postfix.log());
     }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import org.postloom.dns.DnsmasqServer;
+import org.postloom.testing.Await;
 
 /** A relay whose MX lookups go to the given DNS server and whose deliveries go to the sink's port, retrying fast. */
 final class FaultSettings {
@@ -27,12 +28,7 @@ final class FaultSettings {
     /** Waits until every queue id has arrived at the sink, or the time is up; returns the arrival counts. */
     static Map<String, Integer> awaitArrivals(CapturingSink sink, Collection<String> queueIds, Duration timeout)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Integer> arrivals = sink.arrivalsByQueueId();
-        while (!arrivals.keySet().containsAll(queueIds) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            arrivals = sink.arrivalsByQueueId();
-        }
-        return arrivals;
+        Await.within(timeout, () -> sink.arrivalsByQueueId().keySet().containsAll(queueIds));
+        return sink.arrivalsByQueueId();
     }
 }

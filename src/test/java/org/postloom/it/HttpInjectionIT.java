@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.dkim.DkimPy;
-import org.postloom.dkim.TestKeys;
+import org.postloom.testing.TestKeys;
 import org.postloom.dns.DnsmasqServer;
 
 /**

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.dns.DnsmasqServer;
+import org.postloom.testing.Await;
 
 /**
  * A crash in the middle of delivering a multi-recipient message: the next hop takes two of four
@@ -51,16 +52,14 @@ class MultiRecipientCrashIT {
                     return CapturingSink.AfterDot.STALL;
                 }
             });
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (sink.stalled.get() == 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            Await.within(Duration.ofSeconds(20), () -> sink.stalled.get() > 0);
             assertThat(sink.stalled.get()).as("the retry reached the final dot").isEqualTo(1);
             relay.kill();                                           // mid-delivery
 
             sink.policy(CapturingSink.ACCEPT_ALL);
             RelayProcess restarted = relays.start(settings);
             assertThat(restarted.recoveredAtStart()).isEqualTo(1);
-            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (sink.arrivalsByRecipient().size() < 4 && System.nanoTime() < deadline) Thread.sleep(50);
+            Await.within(Duration.ofSeconds(30), () -> sink.arrivalsByRecipient().size() >= 4);
 
             Map<String, Integer> arrivals = sink.arrivalsByRecipient();
             ProofReport.of("multi-recipient-crash").with("recipients", 4).with("arrived", arrivals.size())

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.dns.DnsmasqServer;
+import org.postloom.testing.Await;
 
 /**
  * Whatever the relay accepted (BDAT with 5,000-octet lines, 8-bit bytes, lines of dots, a body
@@ -47,8 +48,7 @@ class OutboundHygieneIT {
             sendWithBdat(relay.smtpPort(), bdatBody.getBytes(StandardCharsets.ISO_8859_1));
             MessageSender.send(relay.smtpPort(), "s@sender.test", List.of("r@dest.test"), dataBody);
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (sink.accepted.size() < 2 && System.nanoTime() < deadline) Thread.sleep(50);
+            Await.within(Duration.ofSeconds(20), () -> sink.accepted.size() >= 2);
             assertThat(sink.accepted).hasSize(2);
             for (CapturingSink.Delivery d : sink.accepted) {
                 byte[] wire = d.wireData();

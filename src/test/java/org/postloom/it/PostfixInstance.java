@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.postloom.testing.Await;
 
 /**
  * A private Postfix from Debian's package: its own config, queue and data directories, its own
@@ -110,16 +111,15 @@ final class PostfixInstance implements AutoCloseable {
     }
 
     private void awaitListening() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean listening = Await.within(Duration.ofSeconds(30), () -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(address, port), 500);
-                return;
+                return true;
             } catch (IOException notYet) {
-                Thread.sleep(100);
+                return false;
             }
-        }
-        fail("Postfix did not listen on " + address + ":" + port + "\n" + log());
+        });
+        if (!listening) fail("Postfix did not listen on " + address + ":" + port + "\n" + log());
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.dns.DnsmasqServer;
+import org.postloom.testing.Await;
 import org.postloom.tls.KeyMaterial;
 
 /**
@@ -94,12 +95,8 @@ class PostfixInteropIT {
     }
 
     private CapturingSink.Delivery awaitArrival(String messageId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (CapturingSink.Delivery d : sink.accepted) {
-                if (messageId.equals(d.messageId())) return d;
-            }
-            Thread.sleep(100);
+        if (Await.within(Duration.ofSeconds(60), () -> sink.accepted.stream().anyMatch(d -> messageId.equals(d.messageId())))) {
+            return sink.accepted.stream().filter(d -> messageId.equals(d.messageId())).findFirst().orElseThrow();
         }
         throw new AssertionError("not delivered: " + messageId + "\nPostfix log:\n" + postfix.log()
                 + "\nrelay log:\n" + relay.logTail(40));

@@ -19,6 +19,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.postloom.testing.Await;
 
 /**
  * The real relay, {@code org.postloom.cli.Main} with no arguments, in its own JVM: configured only
@@ -28,7 +29,8 @@ import java.util.stream.Stream;
 final class RelayProcess implements AutoCloseable {
 
     static final String HOSTNAME = "relay.postloom.test";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(120); // generous: a loaded CI machine starts JVMs slowly
+    /** Generous: on a loaded 2-core machine a JVM with Helidon took over 20 s to start. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern STARTED = Pattern.compile("started hostname=\\S+ .*recovered=(\\d+)");
 
@@ -134,17 +136,19 @@ final class RelayProcess implements AutoCloseable {
         env.putAll(settings.environment);
 
         Process process = builder.start();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean up = Await.within(START_TIMEOUT, () -> {
+            if (STARTED.matcher(readLog(logFile)).find()) return true;
+            if (!process.isAlive()) {
+                fail("the relay exited with " + process.exitValue() + " before it started; its log:\n" + readLog(logFile));
+            }
+            return false;
+        });
+        if (up) {
             Matcher started = STARTED.matcher(readLog(logFile));
             if (started.find()) {
                 return new RelayProcess(process, logFile, smtpPort, ports[2], implicitTlsPort,
                         Integer.parseInt(started.group(1)));
             }
-            if (!process.isAlive()) {
-                fail("the relay exited with " + process.exitValue() + " before it started; its log:\n" + readLog(logFile));
-            }
-            Thread.sleep(50);
         }
         process.destroyForcibly().waitFor();
         return fail("the relay did not log 'started hostname=' within " + START_TIMEOUT + "; its log:\n"
@@ -194,13 +198,8 @@ final class RelayProcess implements AutoCloseable {
 
     /** Waits until the log has at least {@code count} lines containing {@code fragment}; returns them. */
     List<String> awaitLogLines(String fragment, int count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> lines = logLines(fragment);
-        while (lines.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            lines = logLines(fragment);
-        }
-        return lines;
+        Await.within(timeout, () -> logLines(fragment).size() >= count);
+        return logLines(fragment);
     }
 
     /** Resident memory of the relay's JVM now, from the kernel ({@code VmRSS} in /proc/PID/status). */

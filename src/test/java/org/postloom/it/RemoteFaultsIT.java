@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.dns.DnsmasqServer;
+import org.postloom.testing.Await;
 
 /**
  * Next hops and DNS that misbehave, all at once, each for its own domain: 421/450 to a share of
@@ -89,12 +90,8 @@ class RemoteFaultsIT {
                 bounced.add("gone" + i + "@flaky.test");
             }
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            Await.within(Duration.ofSeconds(90), () -> missing(delivered, bounced, flaky, dropping, badTls).isEmpty());
             List<String> missing = missing(delivered, bounced, flaky, dropping, badTls);
-            while (!missing.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                missing = missing(delivered, bounced, flaky, dropping, badTls);
-            }
             int arrived = flaky.arrivalsByQueueId().size() + dropping.arrivalsByQueueId().size() + badTls.arrivalsByQueueId().size();
             ProofReport.of("remote-faults").with("faults", "421/450-share,drop-after-dot,broken-starttls,dns-timeout,dns-servfail,550")
                     .with("acknowledged", delivered.size() + bounced.size()).with("delivered", arrived)

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.postloom.testing.Await;
 
 /**
  * Many clients sending to the relay at once, each transaction after the other on its connection,
@@ -106,8 +108,7 @@ final class SendingClients implements AutoCloseable {
 
     /** Waits until at least {@code count} messages were acknowledged. */
     void awaitAcknowledged(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (acknowledged.size() < count && System.nanoTime() < deadline) Thread.sleep(10);
+        Await.within(Duration.ofSeconds(60), () -> acknowledged.size() >= count);
     }
 
     /** Waits for every client to finish (the relay ended their sessions, or stop was asked). */

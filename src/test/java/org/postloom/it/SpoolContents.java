@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
+import org.postloom.testing.Defaults;
 
 /**
  * What a stopped relay left in its spool, read through the spool's own recovery: the ground truth
@@ -24,7 +24,7 @@ final class SpoolContents implements AutoCloseable {
     }
 
     static SpoolContents open(Path spoolDir) throws IOException {
-        return new SpoolContents(Spool.open(spoolDir, SpoolOptions.defaults(), message -> {}));
+        return new SpoolContents(Spool.open(spoolDir, Defaults.spoolOptions(), message -> {}));
     }
 
     Set<String> queueIds() {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * no renegotiation or compression trouble, none of its known vulnerabilities. The default key
  * material is self-signed, so findings about the certificate's trust are expected and ignored.
  */
+@Tag("long")
 class TestsslIT {
 
     @RegisterExtension

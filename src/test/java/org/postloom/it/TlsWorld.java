@@ -1,6 +1,12 @@
 package org.postloom.it;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +48,16 @@ final class TlsWorld implements AutoCloseable {
             new DaneCase("dane-insecure.plain.test", Sink.UNRELATED, true, "tls-policy=opportunistic",
                     "TLSA in an unsigned zone is not DANE (2.2)"));
 
+    /**
+     * The fixed addresses and ports (127.0.5.x:53, :443, :25) are this machine's, not this JVM's:
+     * a lock file makes the classes that use them (OutboundTlsIT, PostfixDaneIT) take turns across
+     * failsafe's forks and across concurrent builds.
+     */
+    private static final Path LOCK_FILE = Path.of(System.getProperty("java.io.tmpdir"), "postloom-tls-world-127.0.5.lock");
+    private static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+
+    private final FileChannel lockChannel;
+    private final FileLock lock;
     final TestCa ca;
     final SignedDns dns;
     final PolicyHost policyHost;
@@ -49,27 +65,34 @@ final class TlsWorld implements AutoCloseable {
     final TlsPeers.ClearTextSink clear;
 
     TlsWorld(Path dir) throws Exception {
-        ca = new TestCa(dir.resolve("ca"));
-        TestCa.Issued goodCert = ca.issue("good", "mx-ee.sec.test", "mx-ta.sec.test", "mx-bogus.sec.test",
-                "mx-good.plain.test", "other.plain.test");
-        TestCa.Issued wrongCert = ca.issue("wrong", "wrong.example");
-        TestCa.Issued unrelatedCert = ca.selfSigned("unrelated", "mx-unrel.sec.test", "mx-unusable.sec.test",
-                "mx-unrel.plain.test", "mx-insec.plain.test");
-        TestCa.Issued policyCert = ca.issue("policy", STS_DOMAINS.keySet().stream().map(d -> "mta-sts." + d + ".plain.test")
-                .toArray(String[]::new));
-        String goodSpki = ca.spkiSha256(goodCert.cert());
-        dns = SignedDns.start(dir.resolve("dns"), AUTHORITY, RESOLVER, "sec.test",
-                signedZone(goodSpki, ca.certSha256(ca.caCert), ca.spkiSha256(wrongCert.cert())),
-                "plain.test", plainZone(goodSpki), "_25._tcp.mx-bogus");
-        policyHost = new PolicyHost(POLICY_HOST, KeyMaterial.load(policyCert.chain(), policyCert.key()));
-        STS_DOMAINS.forEach((domain, mx) -> policyHost.policies.put("mta-sts." + domain + ".plain.test",
-                policy(domain.equals("sts-testing") ? "testing" : "enforce", Set.of("sts-good", "sts-notlisted", "rpt-good").contains(domain)
-                        ? "mx-good.plain.test" : "*.plain.test")));
-        policyHost.start();
-        good = TlsPeers.TlsSink.start(GOOD, "mx-good.test", KeyMaterial.load(goodCert.chain(), goodCert.key()));
-        wrong = TlsPeers.TlsSink.start(WRONG, "wrong.example", KeyMaterial.load(wrongCert.chain(), wrongCert.key()));
-        unrelated = TlsPeers.TlsSink.start(UNRELATED, "unrelated.test", KeyMaterial.load(unrelatedCert.chain(), unrelatedCert.key()));
-        clear = TlsPeers.ClearTextSink.start(CLEAR, dir);
+        lockChannel = FileChannel.open(LOCK_FILE, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = awaitLock(lockChannel);
+        try {
+            ca = new TestCa(dir.resolve("ca"));
+            TestCa.Issued goodCert = ca.issue("good", "mx-ee.sec.test", "mx-ta.sec.test", "mx-bogus.sec.test",
+                    "mx-good.plain.test", "other.plain.test");
+            TestCa.Issued wrongCert = ca.issue("wrong", "wrong.example");
+            TestCa.Issued unrelatedCert = ca.selfSigned("unrelated", "mx-unrel.sec.test", "mx-unusable.sec.test",
+                    "mx-unrel.plain.test", "mx-insec.plain.test");
+            TestCa.Issued policyCert = ca.issue("policy", STS_DOMAINS.keySet().stream().map(d -> "mta-sts." + d + ".plain.test")
+                    .toArray(String[]::new));
+            String goodSpki = ca.spkiSha256(goodCert.cert());
+            dns = SignedDns.start(dir.resolve("dns"), AUTHORITY, RESOLVER, "sec.test",
+                    signedZone(goodSpki, ca.certSha256(ca.caCert), ca.spkiSha256(wrongCert.cert())),
+                    "plain.test", plainZone(goodSpki), "_25._tcp.mx-bogus");
+            policyHost = new PolicyHost(POLICY_HOST, KeyMaterial.load(policyCert.chain(), policyCert.key()));
+            STS_DOMAINS.forEach((domain, mx) -> policyHost.policies.put("mta-sts." + domain + ".plain.test",
+                    policy(domain.equals("sts-testing") ? "testing" : "enforce", Set.of("sts-good", "sts-notlisted", "rpt-good").contains(domain)
+                            ? "mx-good.plain.test" : "*.plain.test")));
+            policyHost.start();
+            good = TlsPeers.TlsSink.start(GOOD, "mx-good.test", KeyMaterial.load(goodCert.chain(), goodCert.key()));
+            wrong = TlsPeers.TlsSink.start(WRONG, "wrong.example", KeyMaterial.load(wrongCert.chain(), wrongCert.key()));
+            unrelated = TlsPeers.TlsSink.start(UNRELATED, "unrelated.test", KeyMaterial.load(unrelatedCert.chain(), unrelatedCert.key()));
+            clear = TlsPeers.ClearTextSink.start(CLEAR, dir);
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
     }
 
     /** MTA-STS domains (under plain.test) and their MX host; rpt-* also publish TLS-RPT records. */
@@ -143,6 +166,20 @@ final class TlsWorld implements AutoCloseable {
     public void close() throws Exception {
         for (AutoCloseable c : new AutoCloseable[] {good, wrong, unrelated, clear, policyHost, dns}) {
             if (c != null) c.close();
+        }
+        lock.release();
+        lockChannel.close();
+    }
+
+    /** Waits, by a bounded poll, until no other JVM holds the 127.0.5.x world. */
+    private static FileLock awaitLock(FileChannel channel) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(LOCK_WAIT);
+        for (FileLock l; ; Thread.sleep(200)) {
+            if ((l = channel.tryLock()) != null) return l;
+            if (Instant.now().isAfter(deadline)) {
+                channel.close();
+                throw new IllegalStateException("another test holds " + LOCK_FILE + " for over " + LOCK_WAIT);
+            }
         }
     }
 }

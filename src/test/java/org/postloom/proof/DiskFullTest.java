@@ -32,6 +32,7 @@ import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
 import org.postloom.spool.Spool;
 import org.postloom.spool.SpoolOptions;
+import org.postloom.testing.Defaults;
 
 /**
  * The spool on a 20 MiB tmpfs that fills up, behind a real SMTP listener. With a free-space
@@ -100,7 +101,7 @@ class DiskFullTest {
             for (String r : endings) counts[r.startsWith("250") ? 2 : r.startsWith("DATA") ? 1 : 0]++;
 
             // 4. After a restart every acknowledged message is there, whole; nothing half-written is left.
-            try (Spool spool = Spool.open(spoolDir, SpoolOptions.defaults().withMinFreeSpace(0), m -> {})) {
+            try (Spool spool = Spool.open(spoolDir, Defaults.spoolOptions().withMinFreeSpace(0), m -> {})) {
                 Set<String> stored = ConcurrentHashMap.newKeySet();
                 spool.messages().forEach(m -> stored.add(m.queueId().value()));
                 assertThat(stored).containsAll(acknowledged);
@@ -123,7 +124,7 @@ class DiskFullTest {
     /** A spool and a listener in front of it. */
     private record Served(Spool spool, SmtpServer server) implements AutoCloseable {
         static Served on(Path spoolDir, long minFree) throws IOException {
-            Spool spool = Spool.open(spoolDir, SpoolOptions.defaults().withMinFreeSpace(minFree).withSegmentSize(4L * MIB)
+            Spool spool = Spool.open(spoolDir, Defaults.spoolOptions().withMinFreeSpace(minFree).withSegmentSize(4L * MIB)
                     .withMemoryThreshold(64 << 10), m -> {});
             SmtpServer server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.1", 0), false)),
                     new SessionSettings("disk.test", 8L * MIB, 10, 10, false, RelayPolicy.of(List.of("127.0.0.0/8"), List.of())),

@@ -1,9 +1,9 @@
 package org.postloom.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.postloom.spool.TestMail.body;
-import static org.postloom.spool.TestMail.commit;
-import static org.postloom.spool.TestMail.readBody;
+import static org.postloom.testing.TestMail.body;
+import static org.postloom.testing.TestSpool.commit;
+import static org.postloom.testing.TestSpool.readBody;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.mail.QueueId;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 /**
  * Compaction of segments held by a deferral tail: the files shrink to the live mail, and a crash
@@ -42,14 +44,14 @@ class CompactionTest {
             int recipients = i == 45 ? 2 : 1;
             var id = commit(spool, recipients, body("m" + i, 2048)).queueId();
             if (i == 45) {
-                spool.recordDelivered(id, 0);
-                spool.recordDeferred(id, 1, LATER, "451 4.2.2 mailbox full");
+                spool.record(id, 0, RecipientState.DELIVERED);
+                spool.record(id, 1, new RecipientState.Deferred(LATER, "451 4.2.2 mailbox full"));
                 live.put(id, List.of(RecipientState.DELIVERED, new RecipientState.Deferred(LATER, "451 4.2.2 mailbox full")));
             } else if (i % 20 == 0) {
-                spool.recordDeferred(id, 0, LATER, "451 4.7.1 greylisted");
+                spool.record(id, 0, new RecipientState.Deferred(LATER, "451 4.7.1 greylisted"));
                 live.put(id, List.of(new RecipientState.Deferred(LATER, "451 4.7.1 greylisted")));
             } else {
-                spool.recordDelivered(id, 0);
+                spool.record(id, 0, RecipientState.DELIVERED);
             }
         }
         return live;
@@ -59,7 +61,7 @@ class CompactionTest {
     void aDeferralTailNoLongerKeepsItsSegmentsAndSurvivesAReopen() throws Exception {
         Map<QueueId, List<RecipientState>> live;
         long segmentsBefore;
-        try (var opened = TestMail.open(dir, TestMail.options().withSegmentSize(SEGMENT))) {
+        try (var opened = TestSpool.open(dir, TestSpool.options().withSegmentSize(SEGMENT))) {
             var spool = opened.spool();
             live = queueWithTail(spool);
             segmentsBefore = spool.stats().segments();
@@ -70,7 +72,7 @@ class CompactionTest {
             assertThat(spool.stats().segments()).isLessThan((int) segmentsBefore);
         }
         assertThat(segmentsBefore).isGreaterThanOrEqualTo(4);
-        try (var reopened = TestMail.open(dir, TestMail.options().withSegmentSize(SEGMENT))) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options().withSegmentSize(SEGMENT))) {
             var spool = reopened.spool();
             assertQueueIs(spool, live);
             for (var id : live.keySet()) {
@@ -83,14 +85,14 @@ class CompactionTest {
     @Test
     void aCrashAtAnyByteOfACompactionLosesNothingAndRevivesNothing() throws Exception {
         Map<QueueId, List<RecipientState>> live;
-        try (var opened = TestMail.open(dir, TestMail.options().withSegmentSize(SEGMENT))) {
+        try (var opened = TestSpool.open(dir, TestSpool.options().withSegmentSize(SEGMENT))) {
             live = queueWithTail(opened.spool());
         }
         Path before = copyOf(dir, dir.resolveSibling(dir.getFileName() + "-before"));
         long active = lastSegment(before);
         long activeLength = Files.size(segment(before, active));
         // A large segment size: the copies all go into the segment that was active before.
-        try (var compacting = TestMail.open(dir, TestMail.options().withSegmentSize(1L << 30))) {
+        try (var compacting = TestSpool.open(dir, TestSpool.options().withSegmentSize(1L << 30))) {
             await("old segments compacted away", Duration.ofSeconds(30),
                     () -> compacting.spool().stats().segments() <= 2);
         }
@@ -109,7 +111,7 @@ class CompactionTest {
                 file.write(after, 0, cut);
                 file.setLength(cut);
             }
-            try (var reopened = TestMail.open(crash, TestMail.options().withSegmentSize(SEGMENT))) {
+            try (var reopened = TestSpool.open(crash, TestSpool.options().withSegmentSize(SEGMENT))) {
                 assertQueueIs(reopened.spool(), live);
                 assertThat(reopened.spool().recovery().messages()).as("cut at " + cut).isEqualTo(live.size());
             }
@@ -119,7 +121,7 @@ class CompactionTest {
     @Test
     void aDamagedRecordInAnOldSegmentCostsOnlyThatRecord() throws Exception {
         List<QueueId> ids = new ArrayList<>();
-        try (var opened = TestMail.open(dir, TestMail.options().withSegmentSize(SEGMENT))) {
+        try (var opened = TestSpool.open(dir, TestSpool.options().withSegmentSize(SEGMENT))) {
             for (int i = 0; i < 60; i++) ids.add(commit(opened.spool(), 1, body("d" + i, 2048)).queueId());
         }
         try (var file = new RandomAccessFile(segment(dir, 1).toFile(), "rw")) {
@@ -142,7 +144,7 @@ class CompactionTest {
         };
         recovery.setLevel(java.util.logging.Level.WARNING);
         recovery.addHandler(handler);
-        try (var reopened = TestMail.open(dir, TestMail.options().withSegmentSize(SEGMENT))) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options().withSegmentSize(SEGMENT))) {
             assertThat(warnings).singleElement().asString()
                     .contains("damaged record skipped", "file=" + segment(dir, 1), "offset=");
             var present = TestMail.ids(reopened.spool().messages());

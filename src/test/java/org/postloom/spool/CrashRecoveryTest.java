@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.mail.QueueId;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 /**
  * A real JVM, killed: SIGKILL while 64 sessions commit, and a file-size limit (RLIMIT_FSIZE, so
@@ -42,7 +44,7 @@ class CrashRecoveryTest {
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
         assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(2000);
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             var present = new HashSet<>(TestMail.ids(reopened.spool().messages()));
             assertThat(present).containsAll(acknowledged);
             assertBodiesWhole(reopened.spool());
@@ -63,7 +65,7 @@ class CrashRecoveryTest {
         }
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(failures).hasSizeGreaterThanOrEqualTo(200).allMatch(kind -> kind.equals("FAILED"));
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             var present = new HashSet<>(TestMail.ids(reopened.spool().messages()));
             assertThat(present).as("exactly the acknowledged messages").isEqualTo(acknowledged);
             assertThat(reopened.spool().recovery().truncatedBytes()).isZero();
@@ -82,7 +84,7 @@ class CrashRecoveryTest {
     /** A message is whole when its body is what the child wrote for that id. */
     private static void assertBodiesWhole(Spool spool) throws IOException {
         for (var message : spool.messages()) {
-            byte[] body = TestMail.readBody(spool, message.queueId());
+            byte[] body = TestSpool.readBody(spool, message.queueId());
             assertThat(body).as(message.queueId().value())
                     .isEqualTo(TestMail.body(message.queueId().value(), body.length));
         }

@@ -17,6 +17,7 @@ import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 import org.postloom.mail.RecipientDsn;
 import org.postloom.mail.RecipientDsn.Notify;
+import org.postloom.testing.TestSpool;
 
 /** DSN parameters, REQUIRETLS and the delay-reported mark survive a restart; old envelopes still read. */
 class DsnDurabilityTest {
@@ -38,7 +39,7 @@ class DsnDurabilityTest {
     void everyParameterAndTheDelayMarkSurviveAReopen() throws Exception {
         Envelope sent;
         Instant next = Instant.parse("2026-12-01T13:00:00Z");
-        try (var opened = TestMail.open(dir, TestMail.options())) {
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
             Spool spool = opened.spool();
             sent = withDsn(spool.newQueueId());
             try (var reception = spool.receive(sent)) {
@@ -48,7 +49,7 @@ class DsnDurabilityTest {
             spool.record(sent.queueId(), 0, new RecipientState.Deferred(next, "451 4.3.0 later", true));
             spool.record(sent.queueId(), 1, new RecipientState.Deferred(next, "451 4.3.0 later"));
         }
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             SpooledMessage back = reopened.spool().message(sent.queueId()).orElseThrow();
             assertThat(back.envelope()).isEqualTo(sent);
             assertThat(back.recipients()).containsExactly(new RecipientState.Deferred(next, "451 4.3.0 later", true),

@@ -16,6 +16,7 @@ import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.RecipientDsn;
+import org.postloom.testing.TestSpool;
 
 /** The tenant is stored with the envelope (version 3); envelopes written before it (versions 1 and 2) still read. */
 class EnvelopeVersionTest {
@@ -28,13 +29,13 @@ class EnvelopeVersionTest {
         var envelope = new Envelope(QueueIdsTest.anyId(), new Mailbox("app", "acme.test"),
                 List.of(new Mailbox("ann", "x.test")), Envelope.BodyType.SEVEN_BIT, false, Instant.ofEpochSecond(5),
                 "http [127.0.0.1]", "").withTenant("acme");
-        try (var opened = TestMail.open(dir, TestMail.options())) {
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
             try (var r = opened.spool().receive(envelope)) {
                 r.body().write("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
                 r.commit();
             }
         }
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             assertThat(reopened.spool().message(envelope.queueId()).orElseThrow().envelope().tenant()).isEqualTo("acme");
         }
     }

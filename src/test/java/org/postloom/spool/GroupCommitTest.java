@@ -1,8 +1,8 @@
 package org.postloom.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.postloom.spool.TestMail.body;
-import static org.postloom.spool.TestMail.commit;
+import static org.postloom.testing.TestMail.body;
+import static org.postloom.testing.TestSpool.commit;
 
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -13,6 +13,8 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.mail.QueueId;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 class GroupCommitTest {
 
@@ -24,7 +26,7 @@ class GroupCommitTest {
     @Test
     void manySessionsCommittingAtOnceShareFsyncsAndAllSurvive() throws Exception {
         Set<QueueId> acknowledged = ConcurrentHashMap.newKeySet();
-        try (var opened = TestMail.open(dir, TestMail.options())) {
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
             var spool = opened.spool();
             var start = new CountDownLatch(1);
             try (var sessions = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -44,7 +46,7 @@ class GroupCommitTest {
             assertThat(stats.forces()).as("group commit batches fsyncs").isLessThan(SESSIONS / 2);
             assertThat(new HashSet<>(TestMail.entryIds(opened.published()))).isEqualTo(acknowledged);
         }
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             assertThat(new HashSet<>(TestMail.ids(reopened.spool().messages()))).isEqualTo(acknowledged);
         }
     }
@@ -52,14 +54,14 @@ class GroupCommitTest {
     @Test
     void concurrentOutcomesForOneMessageAllLand() throws Exception {
         QueueId id;
-        try (var opened = TestMail.open(dir, TestMail.options())) {
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
             var spool = opened.spool();
             id = commit(spool, 100, body("many", 100)).queueId();
             try (var couriers = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 0; i < 99; i++) {
                     int rcpt = i;
                     couriers.submit(() -> {
-                        spool.recordDelivered(id, rcpt);
+                        spool.record(id, rcpt, RecipientState.DELIVERED);
                         return null;
                     });
                 }
@@ -67,7 +69,7 @@ class GroupCommitTest {
             assertThat(spool.message(id).orElseThrow().recipients().subList(0, 99))
                     .allMatch(s -> s.equals(RecipientState.DELIVERED));
         }
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             var states = reopened.spool().message(id).orElseThrow().recipients();
             assertThat(states.subList(0, 99)).allMatch(s -> s.equals(RecipientState.DELIVERED));
             assertThat(states.get(99)).isEqualTo(RecipientState.PENDING);

@@ -9,6 +9,8 @@ import java.security.MessageDigest;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 class LargeBodyTest {
 
@@ -20,9 +22,9 @@ class LargeBodyTest {
 
     @Test
     void aLargeBodyIsSpilledWithBoundedHeapAndRoundTripsExactly() throws Exception {
-        var options = TestMail.options().withMemoryThreshold(THRESHOLD).withSegmentSize(4 << 20);
+        var options = TestSpool.options().withMemoryThreshold(THRESHOLD).withSegmentSize(4 << 20);
         var id = QueueIdsTest.anyId();
-        try (var opened = TestMail.open(dir, options)) {
+        try (var opened = TestSpool.open(dir, options)) {
             var reception = (SpoolReception) opened.spool().receive(TestMail.envelope(id, 2));
             writeBody(chunk -> {
                 reception.body().write(chunk);
@@ -34,7 +36,7 @@ class LargeBodyTest {
             assertThat(Files.list(dir.resolve("incoming"))).as("temporary file removed").isEmpty();
             assertThat(digest(opened.spool().openBody(id))).isEqualTo(expectedDigest());
         }
-        try (var reopened = TestMail.open(dir, options)) {
+        try (var reopened = TestSpool.open(dir, options)) {
             var message = reopened.spool().message(id).orElseThrow();
             assertThat(message.bodySize()).isEqualTo(SIZE);
             assertThat(digest(reopened.spool().openBody(id))).isEqualTo(expectedDigest());

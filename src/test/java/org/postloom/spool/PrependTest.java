@@ -2,8 +2,8 @@ package org.postloom.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.postloom.spool.TestMail.body;
-import static org.postloom.spool.TestMail.readBody;
+import static org.postloom.testing.TestMail.body;
+import static org.postloom.testing.TestSpool.readBody;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +13,8 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.mail.Envelope;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 /** Header lines prepended at commit come first in the stored body, in memory and spilled, and survive recovery. */
 class PrependTest {
@@ -28,7 +30,7 @@ class PrependTest {
         byte[] small = body("small", 1000);
         byte[] large = body("large", 300_000); // beyond the memory threshold: spilled
         Envelope a, b, c;
-        try (var opened = TestMail.open(dir, TestMail.options().withMemoryThreshold(64 << 10))) {
+        try (var opened = TestSpool.open(dir, TestSpool.options().withMemoryThreshold(64 << 10))) {
             var spool = opened.spool();
             a = receive(spool, small, SIGNATURE);
             b = receive(spool, large, SIGNATURE, SECOND);
@@ -37,7 +39,7 @@ class PrependTest {
             assertStored(spool, b, large, SECOND, SIGNATURE);
             assertStored(spool, c, new byte[0], SIGNATURE);
         }
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             var spool = reopened.spool();
             assertThat(spool.recovery().messages()).isEqualTo(3);
             assertThat(spool.recovery().truncatedBytes()).isZero();
@@ -49,7 +51,7 @@ class PrependTest {
 
     @Test
     void prependAfterCommitIsRefused() throws Exception {
-        try (var opened = TestMail.open(dir, TestMail.options())) {
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
             var spool = opened.spool();
             try (var r = spool.receive(TestMail.envelope(spool.newQueueId(), 1))) {
                 r.body().write(body("x", 10));

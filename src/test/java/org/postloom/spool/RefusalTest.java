@@ -2,11 +2,13 @@ package org.postloom.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.postloom.spool.TestMail.body;
+import static org.postloom.testing.TestMail.body;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 /** The spool says no in the words a session turns into 452 4.3.1 or 451 4.3.0. */
 class RefusalTest {
@@ -16,7 +18,7 @@ class RefusalTest {
 
     @Test
     void receiveRefusesWithFullWhenFreeSpaceIsBelowTheMargin() throws Exception {
-        try (var opened = TestMail.open(dir, TestMail.options().withMinFreeSpace(Long.MAX_VALUE))) {
+        try (var opened = TestSpool.open(dir, TestSpool.options().withMinFreeSpace(Long.MAX_VALUE))) {
             var spool = opened.spool();
             assertThatThrownBy(() -> spool.receive(TestMail.envelope(spool.newQueueId(), 1)))
                     .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.kind()).isEqualTo(SpoolException.Kind.FULL));
@@ -25,7 +27,7 @@ class RefusalTest {
 
     @Test
     void aFullQueueRefusesNewMessagesUntilOneLeaves() throws Exception {
-        try (var opened = TestMail.open(dir, TestMail.options().withMaxMessages(2))) {
+        try (var opened = TestSpool.open(dir, TestSpool.options().withMaxMessages(2))) {
             var spool = opened.spool();
             for (int i = 0; i < 2; i++) {
                 try (var r = spool.receive(TestMail.envelope(spool.newQueueId(), 1))) {
@@ -35,14 +37,14 @@ class RefusalTest {
             assertThat(spool.hasRoom()).isFalse();
             assertThatThrownBy(() -> spool.receive(TestMail.envelope(spool.newQueueId(), 1)))
                     .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.kind()).isEqualTo(SpoolException.Kind.FULL));
-            spool.recordDelivered(spool.messages().getFirst().queueId(), 0);
+            spool.record(spool.messages().getFirst().queueId(), 0, RecipientState.DELIVERED);
             assertThat(spool.hasRoom()).isTrue();
         }
     }
 
     @Test
     void aCommitAfterCloseFailsAndIsNotStored() throws Exception {
-        var opened = TestMail.open(dir, TestMail.options());
+        var opened = TestSpool.open(dir, TestSpool.options());
         var spool = opened.spool();
         var envelope = TestMail.envelope(spool.newQueueId(), 1);
         var reception = spool.receive(envelope);
@@ -52,14 +54,14 @@ class RefusalTest {
         assertThatThrownBy(reception::commit)
                 .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.kind()).isEqualTo(SpoolException.Kind.FAILED));
         assertThatThrownBy(() -> spool.receive(envelope)).isInstanceOf(SpoolException.class);
-        try (var reopened = TestMail.open(dir, TestMail.options())) {
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             assertThat(reopened.spool().messages()).isEmpty();
         }
     }
 
     @Test
     void aReceptionIsCommittedOnlyOnce() throws Exception {
-        try (var opened = TestMail.open(dir, TestMail.options())) {
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
             var spool = opened.spool();
             var reception = spool.receive(TestMail.envelope(spool.newQueueId(), 1));
             reception.commit();

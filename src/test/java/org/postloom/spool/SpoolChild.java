@@ -3,6 +3,8 @@ package org.postloom.spool;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 /**
  * A separate JVM that commits messages from many virtual threads and prints {@code ACK <id>} for
@@ -17,7 +19,7 @@ public final class SpoolChild {
         Path dir = Path.of(args[0]);
         int stopAfterFailures = Integer.parseInt(args[1]);
         var failures = new AtomicInteger();
-        try (var opened = TestMail.open(dir, TestMail.options().withMemoryThreshold(8 << 10));
+        try (var opened = TestSpool.open(dir, TestSpool.options().withMemoryThreshold(8 << 10));
              var sessions = Executors.newVirtualThreadPerTaskExecutor()) {
             var spool = opened.spool();
             System.out.println("READY");

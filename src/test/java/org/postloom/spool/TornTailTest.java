@@ -1,9 +1,9 @@
 package org.postloom.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.postloom.spool.TestMail.body;
-import static org.postloom.spool.TestMail.commit;
-import static org.postloom.spool.TestMail.readBody;
+import static org.postloom.testing.TestMail.body;
+import static org.postloom.testing.TestSpool.commit;
+import static org.postloom.testing.TestSpool.readBody;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.mail.Envelope;
+import org.postloom.testing.TestMail;
+import org.postloom.testing.TestSpool;
 
 /**
  * A crash can leave the last record of the last segment half written, or written with damage.
@@ -37,10 +39,10 @@ class TornTailTest {
 
     @BeforeEach
     void writeRecords() throws IOException {
-        try (var opened = TestMail.open(original, TestMail.options())) {
+        try (var opened = TestSpool.open(original, TestSpool.options())) {
             var spool = opened.spool();
             for (int i = 0; i < 4; i++) kept.add(commit(spool, 2, body("kept" + i, 500 + i)));
-            spool.recordDeferred(kept.get(0).queueId(), 1, java.time.Instant.EPOCH, "421 4.4.2 timeout");
+            spool.record(kept.get(0).queueId(), 1, new RecipientState.Deferred(java.time.Instant.EPOCH, "421 4.4.2 timeout"));
             lastRecordStart = Files.size(original.resolve(SEGMENT));
             last = commit(spool, 2, body("last", 200));
             lastRecordEnd = Files.size(original.resolve(SEGMENT));
@@ -51,12 +53,12 @@ class TornTailTest {
     void aRecordCutAtAnyByteIsDroppedAndEverythingBeforeItKept() throws IOException {
         for (long length = lastRecordStart; length < lastRecordEnd; length++) {
             Path dir = copyOriginal(length);
-            try (var opened = TestMail.open(dir, TestMail.options())) {
+            try (var opened = TestSpool.open(dir, TestSpool.options())) {
                 assertKeptOnly(opened.spool(), "cut at " + length);
                 assertThat(opened.spool().recovery().truncatedBytes()).isEqualTo(length - lastRecordStart);
                 commit(opened.spool(), 1, body("after", 50));
             }
-            try (var reopened = TestMail.open(dir, TestMail.options())) {
+            try (var reopened = TestSpool.open(dir, TestSpool.options())) {
                 assertThat(reopened.spool().messages()).hasSize(kept.size() + 1);
                 assertThat(reopened.spool().recovery().truncatedBytes()).isZero();
             }
@@ -73,7 +75,7 @@ class TornTailTest {
                 file.seek(at);
                 file.write(b ^ 0x5a);
             }
-            try (var opened = TestMail.open(dir, TestMail.options())) {
+            try (var opened = TestSpool.open(dir, TestSpool.options())) {
                 assertKeptOnly(opened.spool(), "damaged at " + at);
             }
         }
@@ -81,7 +83,7 @@ class TornTailTest {
 
     @Test
     void theWholeRecordIsKept() throws IOException {
-        try (var opened = TestMail.open(copyOriginal(lastRecordEnd), TestMail.options())) {
+        try (var opened = TestSpool.open(copyOriginal(lastRecordEnd), TestSpool.options())) {
             assertThat(opened.spool().message(last.queueId())).isPresent();
             assertThat(readBody(opened.spool(), last.queueId())).isEqualTo(body("last", 200));
         }

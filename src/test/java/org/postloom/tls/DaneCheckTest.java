@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class DaneCheckTest {
 
-    private static final X509Certificate LEAF = TestKeys.ec("mx.example.test").certificate();
-    private static final X509Certificate OTHER = TestKeys.ec("mx.example.test").certificate();
+    private static final X509Certificate LEAF = TestCertificates.ec("mx.example.test").certificate();
+    private static final X509Certificate OTHER = TestCertificates.ec("mx.example.test").certificate();
 
     private static byte[] sha(String algorithm, byte[] data) throws Exception {
         return MessageDigest.getInstance(algorithm).digest(data);

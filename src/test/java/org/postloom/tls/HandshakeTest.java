@@ -28,7 +28,7 @@ class HandshakeTest {
 
     @BeforeAll
     static void keys() {
-        ec = TestKeys.ec(HOST);
+        ec = TestCertificates.ec(HOST);
         ecServer = ServerTls.of(ec);
     }
 
@@ -99,7 +99,7 @@ class HandshakeTest {
 
     @Test
     void rsaKeyMaterialCompletesTls13WithBothClients() throws Throwable {
-        var rsaServer = ServerTls.of(TestKeys.rsa(HOST));
+        var rsaServer = ServerTls.of(TestCertificates.rsa(HOST));
         try (var loopback = Loopback.serve(rsaServer::upgrade);
                 var client = ClientTls.opportunistic().upgrade(loopback.connect(), HOST)) {
             assertThat(client.protocol()).isEqualTo("TLSv1.3");

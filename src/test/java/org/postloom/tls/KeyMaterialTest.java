@@ -70,8 +70,8 @@ class KeyMaterialTest {
     @ParameterizedTest
     @ValueSource(strings = {"RSA pkcs8", "RSA traditional", "EC pkcs8", "EC traditional"})
     void loadsOperatorPemFiles(String kind) throws Exception {
-        var material = kind.startsWith("RSA") ? TestKeys.rsa(HOST) : TestKeys.ec(HOST);
-        var other = TestKeys.ec("ca.postloom.test").certificate(); // stands in for an intermediate
+        var material = kind.startsWith("RSA") ? TestCertificates.rsa(HOST) : TestCertificates.ec(HOST);
+        var other = TestCertificates.ec("ca.postloom.test").certificate(); // stands in for an intermediate
         Path cert = write("chain.pem", PemFiles.toPem(material.certificate()) + PemFiles.toPem(other));
         String keyPem = kind.endsWith("pkcs8") ? PemFiles.toPem(material.privateKey()) : traditionalPem(material);
         assertThat(keyPem).startsWith(kind.endsWith("pkcs8") ? "-----BEGIN PRIVATE KEY-----"
@@ -93,7 +93,7 @@ class KeyMaterialTest {
 
     @Test
     void missingFileIsNamed() throws Exception {
-        Path key = write("key.pem", PemFiles.toPem(TestKeys.ec(HOST).privateKey()));
+        Path key = write("key.pem", PemFiles.toPem(TestCertificates.ec(HOST).privateKey()));
         Path missing = dir.resolve("nope/cert.pem");
 
         assertThatThrownBy(() -> KeyMaterial.load(missing, key))
@@ -104,7 +104,7 @@ class KeyMaterialTest {
 
     @Test
     void garbageFilesAreNamed() throws Exception {
-        var material = TestKeys.ec(HOST);
+        var material = TestCertificates.ec(HOST);
         Path cert = write("cert.pem", PemFiles.toPem(material.certificate()));
         Path key = write("key.pem", PemFiles.toPem(material.privateKey()));
         Path garbage = dir.resolve("garbage.pem");
@@ -119,9 +119,9 @@ class KeyMaterialTest {
 
     @Test
     void keyThatDoesNotMatchTheCertificateIsNamed() throws Exception {
-        Path cert = write("cert.pem", PemFiles.toPem(TestKeys.ec(HOST).certificate()));
-        Path otherEcKey = write("other-ec.pem", PemFiles.toPem(TestKeys.ec(HOST).privateKey()));
-        Path rsaKey = write("rsa.pem", PemFiles.toPem(TestKeys.rsa(HOST).privateKey()));
+        Path cert = write("cert.pem", PemFiles.toPem(TestCertificates.ec(HOST).certificate()));
+        Path otherEcKey = write("other-ec.pem", PemFiles.toPem(TestCertificates.ec(HOST).privateKey()));
+        Path rsaKey = write("rsa.pem", PemFiles.toPem(TestCertificates.rsa(HOST).privateKey()));
 
         assertThatThrownBy(() -> KeyMaterial.load(cert, otherEcKey))
                 .isInstanceOf(KeyMaterialException.class)
@@ -143,7 +143,7 @@ class KeyMaterialTest {
 
     @Test
     void toStringDoesNotShowTheKey() throws Exception {
-        var material = TestKeys.rsa(HOST);
+        var material = TestCertificates.rsa(HOST);
 
         assertThat(material.toString()).isEqualTo("KeyMaterial[RSA key, CN=" + HOST + "]");
     }

@@ -97,7 +97,7 @@ final class MailTransaction {
         }
         stage = "after MAIL FROM";
         Reply mail = wire.read(timeouts.mail());
-        if (!isSuccess(mail)) {
+        if (!mail.isSuccess()) {
             fillRemaining(ReplyClassifier.refused(mail, Scope.MESSAGE));
             if (closes(mail)) return;
             if (pipelined) drainGroup(chunked);
@@ -109,7 +109,7 @@ final class MailTransaction {
             if (!pipelined) wire.command(rcptCommand(recipients.get(k)));
             stage = "after RCPT TO";
             Reply rcpt = wire.read(timeouts.rcpt());
-            if (isSuccess(rcpt)) {
+            if (rcpt.isSuccess()) {
                 anyAccepted = true;
                 continue;
             }
@@ -123,7 +123,7 @@ final class MailTransaction {
         Reply end = chunked ? sendChunk(timeouts) : sendData(timeouts, !anyAccepted);
         if (end == null) return;
         fillRemaining(ReplyClassifier.afterData(end, capabilities.dsn()));
-        needsReset = !isSuccess(end);
+        needsReset = !end.isSuccess();
         closes(end);
     }
 
@@ -244,10 +244,6 @@ final class MailTransaction {
             command.append(" ORCPT=").append(dsn.originalRecipient());
         }
         return command.toString();
-    }
-
-    private static boolean isSuccess(Reply reply) {
-        return reply.code() / 100 == 2;
     }
 
     /** A 421 means the server is closing (RFC 5321 3.8): nothing more can happen here. */

@@ -10,6 +10,7 @@ import javax.net.ssl.SSLException;
 import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.smtp.Reply;
 import org.postloom.tls.TlsResult;
+import org.postloom.smtp.ReplyReader;
 
 /**
  * Every judgement of the client in one place (after Postfix's {@code smtp_trouble.c}): how far a
@@ -29,7 +30,7 @@ final class ReplyClassifier {
      */
     static Outcome refused(Reply reply, Scope scope) {
         Scope reach = reply.code() == 421 ? Scope.SITE : scope;
-        Reply withStatus = withDefaultStatus(reply);
+        Reply withStatus = reply.withDefaultStatus();
         return reply.isPermanent() ? new Outcome.Failed(withStatus, reach) : new Outcome.Deferred(withStatus, reach);
     }
 
@@ -39,7 +40,7 @@ final class ReplyClassifier {
      * @param dsnPassedOn whether the server offered DSN and so took NOTIFY and ORCPT with the mail
      */
     static Outcome afterData(Reply reply, boolean dsnPassedOn) {
-        return reply.code() / 100 == 2 ? new Outcome.Delivered(reply, dsnPassedOn) : refused(reply, Scope.MESSAGE);
+        return reply.isSuccess() ? new Outcome.Delivered(reply, dsnPassedOn) : refused(reply, Scope.MESSAGE);
     }
 
     /**
@@ -110,14 +111,5 @@ final class ReplyClassifier {
     /** The server said something we did not ask for where no server may speak first. */
     static Outcome protocolError(String what) {
         return new Outcome.Deferred(Reply.of(421, "4.5.0", "Protocol error: " + what), Scope.SITE);
-    }
-
-    /**
-     * A reply without an enhanced code gets the class default (RFC 3463 3.1: X.0.0), so that a
-     * bounce and a log line always carry one.
-     */
-    private static Reply withDefaultStatus(Reply reply) {
-        if (!reply.status().isEmpty()) return reply;
-        return new Reply(reply.code(), (reply.code() / 100) + ".0.0", List.copyOf(reply.lines()));
     }
 }

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.postloom.smtp.Reply;
+import org.postloom.smtp.ReplyReader;
 
 /**
  * The bytes of one outbound connection: commands go into a buffer and leave on {@link #flush}, so

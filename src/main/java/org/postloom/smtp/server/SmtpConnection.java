@@ -10,12 +10,8 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.postloom.intake.Intake;
 import org.postloom.intake.IntakeException;
-import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.Envelope;
 import org.postloom.smtp.BodyOutcome;
-import org.postloom.smtp.BodySink;
-import org.postloom.smtp.ChunkDecoder;
-import org.postloom.smtp.DotDecoder;
 import org.postloom.smtp.Reply;
 import org.postloom.smtp.SmtpSession;
 import org.postloom.smtp.Step;
@@ -50,10 +46,8 @@ final class SmtpConnection {
     private Socket socket;
     private SmtpInput input;
     private OutputStream output;
-    /** An open BDAT transfer: storage and decoder live across chunks. */
-    private Reception chunkReception;
-    private BodySink chunkSink;
-    private ChunkDecoder chunkDecoder;
+    /** The body under way, if any: for DATA within one step, for BDAT across chunks. */
+    private BodyTransfer transfer;
 
     SmtpConnection(Socket plain, SmtpSession session, Intake intake, TlsUpgrade tls, ConnectionSettings settings,
                    SmtpMetrics metrics) throws IOException {
@@ -86,7 +80,7 @@ final class SmtpConnection {
             LOG.log(System.Logger.Level.ERROR, "connection client=" + client + " internal error", e);
             sayGoodbye(new Step.Close(Reply.of(421, "4.3.0", "Internal error; closing connection")));
         } finally {
-            closeChunkReception();
+            closeTransfer();
             closeQuietly();
         }
     }
@@ -111,7 +105,7 @@ final class SmtpConnection {
                 case CommandLine.Malformed m -> session.malformedLine(m.why());
             };
             boolean goOn = carryOut(step);
-            if (!session.inChunkedTransfer()) closeChunkReception();
+            if (!session.inChunkedTransfer()) closeTransfer();
             if (!goOn) return;
         }
     }
@@ -191,67 +185,49 @@ final class SmtpConnection {
     }
 
     private boolean receiveData(Step.ReadData d) throws IOException {
-        Reception reception;
+        BodyOutcome refused = open(d.envelope(), d.sizeLimit());
+        if (refused != null) return carryOut(session.bodyEnded(refused, 0));
         try {
-            reception = open(d.envelope());
-        } catch (IntakeException e) {
-            return carryOut(session.bodyEnded(storageOutcome(e), 0));
-        }
-        try (reception) {
             write(d.reply());
-            BodySink sink = new BodySink(reception.body(), d.sizeLimit(), settings.maxLineLength());
-            if (!input.feed(new DotDecoder(sink), settings.dataTimeout())) return false;
-            BodyOutcome outcome = finish(sink, reception);
-            metrics.body(outcome, sink.octets());
-            return carryOut(session.bodyEnded(outcome, sink.octets()));
+            if (!input.feed(transfer.dotDecoder(), settings.dataTimeout())) return false;
+            return bodyEnded(transfer.finish(), transfer.octets());
+        } finally {
+            closeTransfer();
         }
     }
 
+    /** BDAT (RFC 3030): the transfer opened at the first chunk lives until the last one. */
     private boolean receiveChunk(Step.ReadChunk c) throws IOException {
         if (c.first()) {
-            try {
-                chunkReception = open(c.envelope());
-            } catch (IntakeException e) {
+            BodyOutcome refused = open(c.envelope(), c.sizeLimit());
+            if (refused != null) {
                 if (!input.skip(c.size(), settings.dataTimeout())) return false;
-                return carryOut(session.bodyEnded(storageOutcome(e), 0));
+                return carryOut(session.bodyEnded(refused, 0));
             }
-            chunkSink = new BodySink(chunkReception.body(), c.sizeLimit(), settings.maxLineLength());
-            chunkDecoder = new ChunkDecoder(chunkSink);
         }
-        long before = chunkSink.octets();
-        chunkDecoder.expect(c.size());
-        if (!input.feed(chunkDecoder, settings.dataTimeout())) return false;
-        if (c.last()) chunkDecoder.finish();
-        BodyOutcome outcome = !c.last() && chunkSink.problem() == null
-                ? BodyOutcome.CHUNK_STORED
-                : finish(chunkSink, chunkReception);
-        metrics.body(outcome, chunkSink.octets() - before);
-        return carryOut(session.bodyEnded(outcome, chunkSink.octets() - before));
+        long before = transfer.octets();
+        if (!input.feed(transfer.chunkDecoder(c.size()), settings.dataTimeout())) return false;
+        return bodyEnded(transfer.chunkEnded(c.last()), transfer.octets() - before);
     }
 
-    /** Storage for the transaction's message, of the authenticated user's tenant, after our trace header. */
-    private Reception open(Envelope envelope) throws IntakeException {
-        String tenant = intake.tenantOfSmtpUser(session.authenticatedUser());
-        return intake.open(envelope.withTenant(tenant), session.receivedHeader(envelope));
-    }
-
-    /** A body read to its end is committed, unless something was wrong with it. */
-    private static BodyOutcome finish(BodySink sink, Reception reception) {
-        sink.flush();
-        if (sink.problem() != null) {
-            return sink.writeFailure() instanceof IntakeException e ? storageOutcome(e) : sink.problem();
-        }
+    /**
+     * Opens this transaction's transfer, stored for the authenticated user's tenant after our
+     * trace header; returns null, or the outcome when storage refused at once.
+     */
+    private BodyOutcome open(Envelope envelope, long sizeLimit) {
         try {
-            reception.commit();
-            return BodyOutcome.STORED;
+            String tenant = intake.tenantOfSmtpUser(session.authenticatedUser());
+            transfer = BodyTransfer.open(intake, envelope.withTenant(tenant), session.receivedHeader(envelope),
+                    sizeLimit, settings.maxLineLength());
+            return null;
         } catch (IntakeException e) {
-            return storageOutcome(e);
+            return BodyTransfer.refused(e);
         }
     }
 
-    private static BodyOutcome storageOutcome(IntakeException e) {
-        LOG.log(System.Logger.Level.WARNING, "storage refused message: " + e.getMessage());
-        return e.kind() == IntakeException.Kind.FULL ? BodyOutcome.STORAGE_FULL : BodyOutcome.STORAGE_FAILED;
+    private boolean bodyEnded(BodyOutcome outcome, long octets) throws IOException {
+        metrics.body(outcome, octets);
+        return carryOut(session.bodyEnded(outcome, octets));
     }
 
     private void write(Reply reply) throws IOException {
@@ -286,12 +262,10 @@ final class SmtpConnection {
         }
     }
 
-    private void closeChunkReception() {
-        if (chunkReception != null) {
-            chunkReception.close();
-            chunkReception = null;
-            chunkSink = null;
-            chunkDecoder = null;
+    private void closeTransfer() {
+        if (transfer != null) {
+            transfer.close();
+            transfer = null;
         }
     }
 

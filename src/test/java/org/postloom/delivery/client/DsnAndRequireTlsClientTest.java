@@ -1,10 +1,10 @@
 package org.postloom.delivery.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.postloom.delivery.client.TestMail.SETTINGS;
-import static org.postloom.delivery.client.TestMail.all;
-import static org.postloom.delivery.client.TestMail.body;
-import static org.postloom.delivery.client.TestMail.message;
+import static org.postloom.delivery.client.ClientFixtures.SETTINGS;
+import static org.postloom.delivery.client.ClientFixtures.body;
+import static org.postloom.testing.TestMail.all;
+import static org.postloom.testing.TestMail.message;
 
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -20,6 +20,7 @@ import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 import org.postloom.mail.RecipientDsn;
 import org.postloom.mail.RecipientDsn.Notify;
+import org.postloom.testing.TestMail;
 import org.postloom.tls.ClientTls;
 import org.postloom.tls.KeyMaterial;
 
@@ -78,7 +79,7 @@ class DsnAndRequireTlsClientTest {
              OutboundConnection connection = OutboundConnection.open(sink.address(), "sink.test", SETTINGS)) {
             Envelope envelope = withDsn(true);
             List<Outcome> outcomes = connection.send(envelope, all(envelope), body(message("secret", "hello\r\n")));
-            TestMail.assertEach(outcomes, Outcome.Failed.class, Outcome.Scope.MESSAGE, "5.7.30");
+            ClientFixtures.assertEach(outcomes, Outcome.Failed.class, Outcome.Scope.MESSAGE, "5.7.30");
             assertThat(outcomes.getFirst().reply().toString()).contains("not encrypted");
             assertThat(connection.isReusable()).as("no command was sent").isTrue();
             connection.quit();
@@ -94,7 +95,7 @@ class DsnAndRequireTlsClientTest {
             assertThat(connection.capabilities().requireTls()).isTrue();
             Envelope envelope = withDsn(true);
             List<Outcome> outcomes = connection.send(envelope, all(envelope), body(message("secret", "hello\r\n")));
-            TestMail.assertEach(outcomes, Outcome.Failed.class, Outcome.Scope.MESSAGE, "5.7.30");
+            ClientFixtures.assertEach(outcomes, Outcome.Failed.class, Outcome.Scope.MESSAGE, "5.7.30");
             assertThat(outcomes.getFirst().reply().toString()).contains("not authenticated");
             assertThat(server.store.committed()).isEmpty();
         }

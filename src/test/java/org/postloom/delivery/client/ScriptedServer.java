@@ -1,5 +1,6 @@
 package org.postloom.delivery.client;
 
+import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.postloom.testing.Await;
 
 /**
  * A tiny server that plays a script, for what real servers will not do on demand: drop the
@@ -128,7 +130,7 @@ final class ScriptedServer implements AutoCloseable {
 
     /** {@link #received()} once it holds {@code count} lines, or after two seconds. */
     List<String> awaitReceived(int count) throws InterruptedException {
-        for (int i = 0; i < 200 && received.size() < count; i++) Thread.sleep(10);
+        Await.within(Duration.ofSeconds(2), () -> received.size() >= count);
         return received;
     }
 

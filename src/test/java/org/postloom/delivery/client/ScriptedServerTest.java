@@ -2,11 +2,11 @@ package org.postloom.delivery.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.postloom.delivery.client.TestMail.SETTINGS;
-import static org.postloom.delivery.client.TestMail.all;
-import static org.postloom.delivery.client.TestMail.body;
-import static org.postloom.delivery.client.TestMail.envelope;
-import static org.postloom.delivery.client.TestMail.message;
+import static org.postloom.delivery.client.ClientFixtures.SETTINGS;
+import static org.postloom.delivery.client.ClientFixtures.body;
+import static org.postloom.testing.TestMail.all;
+import static org.postloom.testing.TestMail.envelope;
+import static org.postloom.testing.TestMail.message;
 
 import java.time.Duration;
 import java.util.List;

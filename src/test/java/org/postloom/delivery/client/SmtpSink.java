@@ -2,6 +2,7 @@ package org.postloom.delivery.client;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.postloom.testing.Await;
 
 /**
  * Postfix's smtp-sink (Debian package postfix) on a loopback address and a free port, capturing
@@ -64,16 +66,16 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     private void awaitListening(Path workDir) throws IOException, InterruptedException {
-        for (int i = 0; i < 100; i++) {
+        boolean listening = Await.within(Duration.ofSeconds(20), () -> {
             if (!process.isAlive()) fail("smtp-sink exited: " + Files.readString(workDir.resolve("smtp-sink.log")));
             try (Socket probe = new Socket()) {
                 probe.connect(address, 200);
-                return;
+                return true;
             } catch (IOException notYet) {
-                Thread.sleep(50);
+                return false;
             }
-        }
-        fail("smtp-sink did not listen on " + address);
+        });
+        if (!listening) fail("smtp-sink did not listen on " + address);
     }
 
     private static int freePort(String host) throws IOException {

@@ -19,7 +19,7 @@ import org.postloom.dkim.DkimKeys;
 import org.postloom.dkim.DkimSettings;
 import org.postloom.dkim.DkimSigner;
 import org.postloom.dkim.SigningRelay;
-import org.postloom.dkim.TestKeys;
+import org.postloom.testing.TestKeys;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
+import org.postloom.testing.TestSpool;
 
 /**
  * Fills a spool directory with N queued 1 KiB single-recipient messages through the spool's own
@@ -23,7 +23,7 @@ public final class BacklogSpool {
         byte[] body = ("Subject: backlog\r\n\r\n" + "x".repeat(1000) + "\r\n").getBytes();
         var next = new AtomicInteger();
         long start = System.nanoTime();
-        try (var spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), e -> { });
+        try (var spool = Spool.open(dir, TestSpool.options(), e -> { });
              var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < 64; t++) {
                 threads.submit(() -> {

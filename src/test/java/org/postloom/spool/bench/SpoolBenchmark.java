@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolOptions;
+import org.postloom.testing.Defaults;
 
 /**
  * Durable appends per second: the spool (group commit, writers on virtual threads as SMTP
@@ -59,7 +59,7 @@ public final class SpoolBenchmark {
         Path dir = Files.createTempDirectory(root, "spool");
         byte[] body = body(size);
         // Every appended message stays queued: no queue-length limit here, only the disk.
-        try (var spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0).withMaxMessages(Integer.MAX_VALUE), m -> { })) {
+        try (var spool = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0).withMaxMessages(Integer.MAX_VALUE), m -> { })) {
             Appender append = () -> {
                 var envelope = envelope(spool.newQueueId().value());
                 try (var reception = spool.receive(envelope)) {

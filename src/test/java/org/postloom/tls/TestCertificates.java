@@ -3,10 +3,10 @@ package org.postloom.tls;
 import java.security.GeneralSecurityException;
 import java.security.KeyPairGenerator;
 
-/** Key material of the kinds operators bring, made fresh for each test. */
-final class TestKeys {
+/** Certificates with their keys, of the kinds operators bring, made fresh for each test (keys alone: testing.TestKeys). */
+final class TestCertificates {
 
-    private TestKeys() {
+    private TestCertificates() {
     }
 
     static KeyMaterial rsa(String hostname) throws GeneralSecurityException {

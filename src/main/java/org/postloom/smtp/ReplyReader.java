@@ -1,4 +1,4 @@
-package org.postloom.delivery.client;
+package org.postloom.smtp;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,10 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.postloom.smtp.Reply;
 
 /**
- * Reads server replies (RFC 5321 4.2): {@code code-text} lines, then {@code code text}. Keeps its own
+ * The one SMTP reply parser (the outbound client, the bench tools and tests use it). Reads server
+ * replies (RFC 5321 4.2): {@code code-text} lines, then {@code code text}. Keeps its own
  * small buffer, so that it can tell whether the server sent more than it was asked for (which must
  * not happen before a TLS handshake: see {@link #hasBufferedInput()}).
  *
@@ -20,17 +20,17 @@ import org.postloom.smtp.Reply;
  * where a broken or hostile server could hurt: lines and replies are capped, and a line that does
  * not start with the same three digits fails as {@link MalformedReplyException}.
  */
-final class ReplyReader {
+public final class ReplyReader {
 
     /** RFC 5321 4.5.3.1.5 allows 512 octets; servers exceed it with long texts. */
-    static final int MAX_LINE = 4096;
-    static final int MAX_LINES = 100;
+    public static final int MAX_LINE = 4096;
+    public static final int MAX_LINES = 100;
 
     /** RFC 3463 2: class.subject.detail, where the class repeats the reply's first digit. */
     private static final Pattern ENHANCED = Pattern.compile("([245])\\.(\\d{1,3})\\.(\\d{1,3})(?: |$)");
 
     /** A reply that is not SMTP: the conversation cannot go on. */
-    static final class MalformedReplyException extends IOException {
+    public static final class MalformedReplyException extends IOException {
         MalformedReplyException(String message) {
             super(message);
         }
@@ -41,17 +41,17 @@ final class ReplyReader {
     private int position;
     private int limit;
 
-    ReplyReader(InputStream in) {
+    public ReplyReader(InputStream in) {
         this.in = in;
     }
 
     /** Whether bytes already came in that no reply has consumed. */
-    boolean hasBufferedInput() {
+    public boolean hasBufferedInput() {
         return position < limit;
     }
 
     /** The next reply; {@link EOFException} if the server closed the connection first. */
-    Reply read() throws IOException {
+    public Reply read() throws IOException {
         List<String> texts = new ArrayList<>();
         int code = -1;
         while (true) {

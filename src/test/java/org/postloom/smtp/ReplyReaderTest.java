@@ -1,4 +1,4 @@
-package org.postloom.delivery.client;
+package org.postloom.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,9 +9,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.postloom.smtp.Reply;
 
-/** Parsing replies (RFC 5321 4.2, RFC 2034) and the EHLO capabilities built from them. */
+/** Parsing replies (RFC 5321 4.2, RFC 2034): the one parser of the client, the bench tools and tests. */
 class ReplyReaderTest {
 
     private static ReplyReader reader(String wire) {
@@ -62,16 +61,28 @@ class ReplyReaderTest {
     }
 
     @Test
-    void parsesCapabilities() throws IOException {
-        Capabilities caps = Capabilities.parse(reader(
-                "250-mx.test\r\n250-pipelining\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
-                        + "250-CHUNKING\r\n250-STARTTLS\r\n250 ENHANCEDSTATUSCODES\r\n").read());
-        assertThat(caps).isEqualTo(new Capabilities(true, true, true, 52_428_800, true, true, true, true, true));
-        assertThat(caps.tooBig(52_428_801)).isTrue();
-        Capabilities unlimited = Capabilities.parse(reader("250-mx.test\r\n250 SIZE\r\n").read());
-        assertThat(unlimited.size()).isTrue();
-        assertThat(unlimited.tooBig(Long.MAX_VALUE)).isFalse();
-        assertThat(Capabilities.parse(reader("250 mx.test\r\n").read()))
-                .isEqualTo(new Capabilities(true, false, false, 0, false, false, false, false, false));
+    void pipelinedRepliesInOneBufferComeOneByOne() throws IOException {
+        ReplyReader reader = reader("250-mx.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n354 go\r\n");
+        assertThat(reader.read().lines()).containsExactly("mx.test", "PIPELINING", "SIZE 1000");
+        assertThat(reader.read()).isEqualTo(Reply.of(250, "2.1.0", "Ok"));
+        assertThat(reader.read().code()).isEqualTo(354);
+    }
+
+    @Test
+    void classes() throws IOException {
+        ReplyReader reader = reader("451 4.3.0 later\r\n550 5.1.1 no\r\n250 ok\r\n354 go\r\n");
+        Reply later = reader.read();
+        assertThat(later.isTransient()).isTrue();
+        assertThat(later.isPositive()).isFalse();
+        Reply no = reader.read();
+        assertThat(no.isPermanent()).isTrue();
+        assertThat(no.isTransient()).isFalse();
+        Reply ok = reader.read();
+        assertThat(ok.isSuccess()).isTrue();
+        assertThat(ok.withDefaultStatus().status()).isEqualTo("2.0.0");
+        Reply go = reader.read();
+        assertThat(go.isSuccess()).isFalse();
+        assertThat(go.isPositive()).isTrue();
+        assertThat(later.oneLine()).isEqualTo("451 4.3.0 later");
     }
 }

@@ -1,4 +1,4 @@
-package org.postloom.dkim;
+package org.postloom.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +33,7 @@ public final class TestKeys {
     }
 
     /** OpenSSL's traditional RSA form (PKCS#1), "BEGIN RSA PRIVATE KEY". */
-    static Path pkcs1(Path dir, String name, KeyPair pair) throws IOException {
+    public static Path pkcs1(Path dir, String name, KeyPair pair) throws IOException {
         byte[] pkcs1 = PrivateKeyInfo.getInstance(pair.getPrivate().getEncoded()).parsePrivateKey()
                 .toASN1Primitive().getEncoded();
         return pem(dir.resolve(name), "RSA PRIVATE KEY", pkcs1);
