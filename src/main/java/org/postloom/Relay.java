@@ -44,6 +44,8 @@ import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.ClientTimeouts;
 import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MxResolver;
+import org.postloom.events.DeliveryEvents;
+import org.postloom.events.EventSettings;
 import org.postloom.dns.Resolution;
 import org.postloom.smtp.Cidr;
 import org.postloom.smtp.RelayPolicy;
@@ -75,6 +77,7 @@ public final class Relay implements AutoCloseable {
     private DeliveryScheduler delivery;
     private SmtpServer smtp;
     private AdminServer admin;
+    private DeliveryEvents events;
 
     private Relay(PostloomConfig config) {
         this.config = config;
@@ -115,18 +118,22 @@ public final class Relay implements AutoCloseable {
                 .mapToLong(m -> Duration.between(m.envelope().arrival(), clock.instant()).toSeconds())
                 .max().orElse(0)).register(metrics);
 
+        events = DeliveryEvents.start(eventSettings(), config.spool().dir(), spool::openBody, clock);
+        events.backlogs().keySet().forEach(sink -> Gauge.builder("postloom.events.backlog", events,
+                e -> e.backlogs().getOrDefault(sink, 0L)).tag("sink", sink).register(metrics));
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock);
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock)
+                .withMessages(config.delivery().bounceMessages());
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
         delivery.start();
 
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics,
-                new QueueControl(delivery, spool, bouncer, clock));
+                new QueueControl(delivery, spool, bouncer, clock), events.suppressions());
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
         smtp = new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
-                connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), signer);
+                connectionLimits(), events.receptions(spool), TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), signer);
         smtp.start();
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
@@ -155,7 +162,15 @@ public final class Relay implements AutoCloseable {
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
                 d.messagesPerConnection(), new RetryPolicy(d.minBackoff(), d.maxBackoff(), d.maxQueueLifetime(), 0.2));
-        return new DeliveryScheduler(inbox, new Router(config.routes()), transport, spool, bouncer, settings, clock, metrics);
+        return new DeliveryScheduler(inbox, new Router(config.routes()), transport, spool, bouncer, settings, clock, metrics, events);
+    }
+
+    private EventSettings eventSettings() {
+        PostloomConfig.Events e = config.events();
+        return EventSettings.of(e.file(), e.fileMaxSize(), e.fileKeep(), e.webhook().url(), e.webhook().secret(),
+                e.webhook().batchSize(), e.webhook().timeout(), e.kafka().bootstrapServers(), e.kafka().topic(),
+                e.headers().orElse(List.of()), e.bounceClassesFile(), e.maxBackoff(),
+                config.suppression().enabled(), config.suppression().classes());
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
@@ -234,6 +249,7 @@ public final class Relay implements AutoCloseable {
         if (smtp != null) smtp.drain(grace);
         if (admin != null) admin.close();
         if (delivery != null) delivery.drain(grace);
+        if (events != null) events.close();
         if (spool != null) spool.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

@@ -42,12 +42,24 @@ public final class Bouncer {
     private final BodyReader bodies;
     private final String hostname;
     private final Clock clock;
+    /** {@code postloom.delivery.bounce-messages}: senders who read events may want none. */
+    private final boolean sendsMessages;
 
     public Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock) {
+        this(store, bodies, hostname, clock, true);
+    }
+
+    private Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock, boolean sendsMessages) {
         this.store = store;
         this.bodies = bodies;
         this.hostname = hostname;
         this.clock = clock;
+        this.sendsMessages = sendsMessages;
+    }
+
+    /** This bouncer, sending RFC 3464 messages or (false) only logging that it did not. */
+    public Bouncer withMessages(boolean send) {
+        return new Bouncer(store, bodies, hostname, clock, send);
     }
 
     /** Queues the notification; returns only once it is durable. Nothing is sent for the null sender. */
@@ -55,6 +67,10 @@ public final class Bouncer {
         Envelope env = original.envelope();
         if (env.sender().isNull()) {
             LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=null-sender");
+            return;
+        }
+        if (!sendsMessages) {
+            LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=bounce-messages-off");
             return;
         }
         Envelope bounce = new Envelope(store.newQueueId(), Mailbox.NULL, List.of(env.sender()), Envelope.BodyType.EIGHT_BIT_MIME,

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.concurrent.locks.LockSupport;
+import org.postloom.events.DeliveryEvents;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 import java.util.random.RandomGenerator;
@@ -76,11 +77,12 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Set<String> suspended = new HashSet<>();
 
     public DeliveryScheduler(Inbox inbox, Router router, Transport transport, Spool spool, Bouncer bouncer,
-                             DeliverySettings settings, Clock clock, DeliveryMetrics metrics) {
+                             DeliverySettings settings, Clock clock, DeliveryMetrics metrics, DeliveryEvents events) {
         this.inbox = inbox;
         this.router = router;
-        this.transport = transport;
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault(), metrics);
+        // Suppressed recipients never reach a transport's RCPT (issue 14).
+        this.transport = new SuppressingTransport(transport, r -> events.suppression(r).isPresent());
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault(), metrics, events);
         this.settings = settings;
         this.clock = clock;
         this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);

@@ -8,16 +8,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
+import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.postloom.events.DeliveryEvents;
+import org.postloom.events.RecipientOutcome;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolException;
 import org.postloom.spool.SpooledMessage;
 
 /**
  * Turns one attempt's outcomes into durable recipient states: delivered, failed (and bounced),
- * or deferred to a retry time. The bounce is made durable before the failure is recorded, so a
- * crash in between can repeat a bounce but never lose one.
+ * or deferred to a retry time. The events and the bounce are made durable before the states are
+ * recorded, so a crash in between can repeat an event or a bounce but never lose one.
  */
 final class OutcomeRecorder {
 
@@ -32,10 +36,12 @@ final class OutcomeRecorder {
     private final Clock clock;
     private final RandomGenerator random;
     private final DeliveryMetrics metrics;
+    private final DeliveryEvents events;
 
     OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Clock clock, RandomGenerator random,
-                    DeliveryMetrics metrics) {
+                    DeliveryMetrics metrics, DeliveryEvents events) {
         this.metrics = metrics;
+        this.events = events;
         this.spool = spool;
         this.bouncer = bouncer;
         this.retry = retry;
@@ -54,11 +60,20 @@ final class OutcomeRecorder {
         Map<Integer, RecipientState> states = new HashMap<>();
         List<Bouncer.Failure> failures = new ArrayList<>();
         List<Integer> again = new ArrayList<>();
+        List<RecipientOutcome> reported = new ArrayList<>();
         for (int i = 0; i < item.recipients().size(); i++) {
             int index = item.recipients().get(i);
             Mailbox rcpt = message.envelope().recipients().get(index);
             Outcome outcome = outcomes.get(i);
             String reply = outcome.reply().toString().strip();
+            RecipientOutcome.Kind kind = switch (outcome) {
+                case Outcome.Delivered d -> RecipientOutcome.Kind.DELIVERED;
+                case Outcome.Failed f when SuppressingTransport.SUPPRESSED.equals(f.reply()) -> RecipientOutcome.Kind.SUPPRESSED;
+                case Outcome.Failed f -> RecipientOutcome.Kind.FAILED;
+                case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
+                case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;
+            };
+            reported.add(new RecipientOutcome(index, rcpt, kind, outcome.reply().code(), outcome.reply().enhancedStatus(), reply));
             String event = switch (outcome) {
                 case Outcome.Delivered d -> {
                     states.put(index, RecipientState.DELIVERED);
@@ -87,13 +102,24 @@ final class OutcomeRecorder {
                     + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
         }
         try {
+            events.outcomes(message, route(hop, via), reported);
             if (!failures.isEmpty()) bouncer.bounce(message, failures);
             spool.recordAll(message.queueId(), states);
-        } catch (SpoolException e) {
+        } catch (IOException e) { // a SpoolException, or the event journal
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
             return new Retry(item, now.plus(retry.minBackoff()));
         }
         return again.isEmpty() ? null : new Retry(new WorkItem(message, again), next);
+    }
+
+    /** The {@code host=name[address]:port tls=...} parts of a transport's {@code via}, for events. */
+    private static final Pattern VIA = Pattern.compile(" host=(\\S+)\\[([^\\]]+)\\]:\\d+ tls=(\\S+)");
+
+    static RecipientOutcome.Route route(NextHop hop, String via) {
+        Matcher m = VIA.matcher(via);
+        if (!m.find()) return new RecipientOutcome.Route(hop.toString(), null, null, null);
+        String tls = m.group(3).equals("none") ? null : m.group(3).split("/")[0];
+        return new RecipientOutcome.Route(hop.toString(), m.group(1), m.group(2), tls);
     }
 }

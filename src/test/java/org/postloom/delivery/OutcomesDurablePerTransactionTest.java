@@ -47,7 +47,7 @@ class OutcomesDurablePerTransactionTest {
         Bouncer bouncer = new Bouncer(spool[0], m -> spool[0].openBody(m.queueId()), "relay.test", clock);
         var settings = new DeliverySettings(10, 1, Map.of(), 100, RetryPolicy.defaults());
         try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), transport, spool[0], bouncer, settings,
-                clock, DeliveryMetrics.none())) {
+                clock, DeliveryMetrics.none(), org.postloom.events.DeliveryEvents.none())) {
             scheduler.start();
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (!spool[0].messages().isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
