@@ -16,6 +16,8 @@ final class Logging {
     /** Warns at every start that the JDK's security properties name algorithms it does not know. */
     private static final Logger BC_CONSTRAINTS =
             Logger.getLogger("org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints");
+    /** kafka-clients dumps its whole configuration and every reconnect at INFO; the events sink warns on its own. */
+    private static final Logger KAFKA = Logger.getLogger("org.apache.kafka");
 
     private Logging() {}
 
@@ -31,5 +33,6 @@ final class Logging {
         BC_JSSE.setLevel(Level.WARNING);
         BC_TLS.setLevel(Level.WARNING);
         BC_CONSTRAINTS.setLevel(Level.SEVERE);
+        KAFKA.setLevel(Level.WARNING);
     }
 }
