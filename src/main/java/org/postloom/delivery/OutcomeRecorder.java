@@ -73,7 +73,9 @@ final class OutcomeRecorder {
                 case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
                 case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;
             };
-            reported.add(new RecipientOutcome(index, rcpt, kind, outcome.reply().code(), outcome.reply().enhancedStatus(), reply));
+            // An expiration reports what its bounce message says (RFC 3463 5.4.7), with the last reply.
+            String status = kind == RecipientOutcome.Kind.EXPIRED ? "5.4.7" : outcome.reply().enhancedStatus();
+            reported.add(new RecipientOutcome(index, rcpt, kind, outcome.reply().code(), status, reply));
             String event = switch (outcome) {
                 case Outcome.Delivered d -> {
                     states.put(index, RecipientState.DELIVERED);
