@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
 import org.postloom.admin.AdminServer;
 import org.postloom.admin.Health;
 import org.postloom.auth.Authenticator;
+import org.postloom.smtp.Authentication;
 import org.postloom.auth.FailureThrottle;
 import org.postloom.auth.UsersFile;
 import org.postloom.config.HostPort;
@@ -31,6 +32,7 @@ import org.postloom.delivery.Bouncer;
 import org.postloom.dkim.DkimKeys;
 import org.postloom.dkim.DkimSettings;
 import org.postloom.dkim.DkimSigner;
+import org.postloom.intake.MessageSigner;
 import org.postloom.delivery.DeliveryMetrics;
 import org.postloom.delivery.DeliveryScheduler;
 import org.postloom.delivery.DeliverySettings;
@@ -52,7 +54,6 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.smtp.server.MessageSigner;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -208,9 +209,9 @@ public final class Relay implements AutoCloseable {
     }
 
     private SessionSettings sessionSettings(String hostname) {
-        Authenticator auth = config.auth().usersFile().filter(p -> !p.toString().isBlank())
-                .map(file -> new Authenticator(new UsersFile(file), new FailureThrottle()))
-                .orElse(Authenticator.NONE);
+        Authentication auth = config.auth().usersFile().filter(p -> !p.toString().isBlank())
+                .<Authentication>map(file -> new Authenticator(new UsersFile(file), new FailureThrottle()))
+                .orElse(Authentication.NONE);
         return new SessionSettings(hostname, config.limits().messageSize(), config.limits().recipients(),
                 config.limits().errors(), true,
                 RelayPolicy.of(config.relay().networks(), config.relay().domains().orElse(List.of())), auth);

@@ -12,10 +12,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.postloom.delivery.client.LineFolder;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageStore;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
 import org.postloom.spool.SpooledMessage;
 
 /**
@@ -63,7 +63,7 @@ public final class Bouncer {
     }
 
     /** Queues the notification; returns only once it is durable. Nothing is sent for the null sender. */
-    public void bounce(SpooledMessage original, List<Failure> failures) throws SpoolException {
+    public void bounce(SpooledMessage original, List<Failure> failures) throws IntakeException {
         Envelope env = original.envelope();
         if (env.sender().isNull()) {
             LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=null-sender");
@@ -82,10 +82,10 @@ public final class Bouncer {
             folded.write(report(original, failures, bounce).getBytes(StandardCharsets.UTF_8));
             folded.finish();
             reception.commit();
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             throw e;
         } catch (IOException e) {
-            throw new SpoolException(SpoolException.Kind.FAILED, "cannot write bounce: " + e.getMessage(), e);
+            throw new IntakeException(IntakeException.Kind.FAILED, "cannot write bounce: " + e.getMessage(), e);
         }
         LOG.log(System.Logger.Level.INFO, "dsn-sent id=" + env.queueId() + " to=<" + env.sender() + "> nrcpt=" + failures.size()
                 + " dsn=" + bounce.queueId());

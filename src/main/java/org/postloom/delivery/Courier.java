@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.postloom.delivery.client.Outcome;
 
 /**
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,

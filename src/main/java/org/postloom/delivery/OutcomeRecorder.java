@@ -11,6 +11,7 @@ import java.util.random.RandomGenerator;
 import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.events.DeliveryEvents;
 import org.postloom.events.RecipientOutcome;
 import org.postloom.mail.Mailbox;
@@ -107,7 +108,7 @@ final class OutcomeRecorder {
             events.outcomes(message, route(hop, via), reported);
             if (!failures.isEmpty()) bouncer.bounce(message, failures);
             spool.recordAll(message.queueId(), states);
-        } catch (IOException e) { // a SpoolException, or the event journal
+        } catch (IOException e) { // an IntakeException from the spool, or the event journal
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
             return new Retry(item, now.plus(retry.minBackoff()));

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.RecipientState;
@@ -117,7 +118,7 @@ public final class QueueControl {
      * Removes a message from the queue for good: its open recipients become failed (and, if asked,
      * the sender gets a bounce saying so). Returns false if there is no such live message.
      */
-    public boolean delete(QueueId id, boolean bounce) throws SpoolException {
+    public boolean delete(QueueId id, boolean bounce) throws IntakeException {
         Optional<SpooledMessage> found = spool.message(id);
         if (found.isEmpty()) return false;
         answer(() -> scheduler.forget(id));

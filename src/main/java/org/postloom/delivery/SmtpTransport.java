@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.MessageBody;
 import org.postloom.delivery.client.OutboundConnection;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.delivery.client.SiteFailure;
 import org.postloom.dns.MailHost;
 import org.postloom.dns.Resolution;

@@ -3,6 +3,7 @@ package org.postloom.delivery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.mail.Mailbox;
 import org.postloom.smtp.Reply;
 

@@ -2,6 +2,7 @@ package org.postloom.delivery;
 
 import java.util.List;
 import java.util.function.BiFunction;
+import org.postloom.delivery.client.Outcome;
 
 /**
  * Carries work items to one destination (the seam between the scheduler and SMTP: the scheduler

@@ -21,7 +21,7 @@ import java.util.concurrent.ExecutionException;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore;
+import org.postloom.intake.MessageStore;
 import org.postloom.spool.SpooledMessage;
 
 /**

@@ -6,8 +6,8 @@ import java.io.OutputStream;
 import java.util.List;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
+import org.postloom.intake.MessageStore;
+import org.postloom.intake.IntakeException;
 
 /**
  * The reception seam with events: a store that makes each message's {@code reception} event
@@ -40,7 +40,7 @@ final class ReceptionEvents implements MessageStore {
     }
 
     @Override
-    public Reception receive(Envelope envelope) throws SpoolException {
+    public Reception receive(Envelope envelope) throws IntakeException {
         return new Observed(envelope, store.receive(envelope));
     }
 
@@ -88,11 +88,11 @@ final class ReceptionEvents implements MessageStore {
         }
 
         @Override
-        public void commit() throws SpoolException {
+        public void commit() throws IntakeException {
             try {
                 events.reception(envelope, size, MessageHeaders.parse(head.toByteArray(), headers));
             } catch (IOException e) {
-                throw new SpoolException(SpoolException.Kind.FAILED, "event journal: " + e.getMessage(), e);
+                throw new IntakeException(IntakeException.Kind.FAILED, "event journal: " + e.getMessage(), e);
             }
             reception.commit();
         }

@@ -12,7 +12,6 @@ import org.postloom.mail.Envelope;
 import org.postloom.mail.Envelope.BodyType;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore;
 
 /**
  * The server side of one SMTP conversation (RFC 5321) as a state machine over command lines.
@@ -46,18 +45,18 @@ public final class SmtpSession {
     /** The user who authenticated (RFC 4954), or null. Survives RSET and EHLO; not STARTTLS. */
     private String user;
     private final Clock clock;
-    private final MessageStore store;
+    private final Admission admission;
     private Phase phase = new Connected();
     /** The TLS in use ({@link #tlsStarted}), or empty in clear text. */
     private String tls = "";
     private int errors;
 
-    public SmtpSession(SessionSettings settings, InetAddress clientAddress, Clock clock, MessageStore store) {
+    public SmtpSession(SessionSettings settings, InetAddress clientAddress, Clock clock, Admission admission) {
         this.settings = settings;
         this.clientAddress = clientAddress;
         this.trustedNetwork = settings.relay().isTrusted(clientAddress);
         this.clock = clock;
-        this.store = store;
+        this.admission = admission;
     }
 
     /** RFC 5321 4.2: the opening line. The greeting carries no enhanced status code (RFC 2034 3). */
@@ -231,8 +230,8 @@ public final class SmtpSession {
         if (user != null && !settings.auth().maySendAs(user, path.mailbox())) {
             return reply(553, "5.7.1", "Sender <" + path.mailbox() + "> not owned by user " + user);
         }
-        if (!store.hasRoom()) return reply(452, "4.3.1", "Insufficient system storage, try again later");
-        phase = new Transaction(greeted, store.newQueueId(), path.mailbox(), body, smtpUtf8,
+        if (!admission.hasRoom()) return reply(452, "4.3.1", "Insufficient system storage, try again later");
+        phase = new Transaction(greeted, admission.nextQueueId(), path.mailbox(), body, smtpUtf8,
                 ZonedDateTime.now(clock), List.of(), false, 0);
         return ok("2.1.0", "Sender <" + path.mailbox() + "> ok");
     }

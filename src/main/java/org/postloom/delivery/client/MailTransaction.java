@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
-import org.postloom.delivery.Outcome;
-import org.postloom.delivery.Outcome.Scope;
+import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.mail.Envelope;
 import org.postloom.smtp.Reply;
 

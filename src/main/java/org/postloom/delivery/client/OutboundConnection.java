@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLException;
-import org.postloom.delivery.Outcome;
 import org.postloom.mail.Envelope;
 import org.postloom.smtp.Reply;
 import org.postloom.tls.ClientTls;

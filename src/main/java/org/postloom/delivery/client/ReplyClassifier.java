@@ -7,8 +7,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import javax.net.ssl.SSLException;
-import org.postloom.delivery.Outcome;
-import org.postloom.delivery.Outcome.Scope;
+import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.smtp.Reply;
 
 /**

@@ -1,4 +1,4 @@
-package org.postloom.delivery;
+package org.postloom.delivery.client;
 
 import org.postloom.smtp.Reply;
 
