@@ -20,7 +20,13 @@ record MessageHeaders(String messageId, Map<String, String> fields) {
 
     /** Reads the header section from {@code in} (closed by the caller). */
     static MessageHeaders read(InputStream in, List<String> wanted) throws IOException {
-        return parse(in.readNBytes(LIMIT), wanted);
+        var head = new java.io.ByteArrayOutputStream(2048);
+        byte[] chunk = new byte[2048];
+        for (int n; head.size() < LIMIT && (n = in.read(chunk)) > 0; ) {
+            head.write(chunk, 0, n);
+            if (new String(chunk, 0, n, StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) break; // the body is not needed
+        }
+        return parse(head.toByteArray(), wanted);
     }
 
     static MessageHeaders parse(byte[] head, List<String> wanted) {

@@ -32,6 +32,8 @@ class KafkaEventsIT {
 
     private static final String HOST = "127.0.3.10";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The consumer prints its whole configuration at INFO; held so the level sticks. */
+    private static final java.util.logging.Logger KAFKA_LOG = java.util.logging.Logger.getLogger("org.apache.kafka");
 
     @TempDir
     static Path brokerDir;
@@ -45,6 +47,7 @@ class KafkaEventsIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
+        KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
         broker = KafkaBroker.start(HOST, brokerDir);
     }
 

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 final class RelayProcess implements AutoCloseable {
 
     static final String HOSTNAME = "relay.postloom.test";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90); // 2 shared cores: JVM starts took 25 s under load
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern STARTED = Pattern.compile("started hostname=\\S+ .*recovered=(\\d+)");
 
