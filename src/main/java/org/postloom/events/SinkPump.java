@@ -87,13 +87,14 @@ final class SinkPump implements AutoCloseable {
                 advance();
                 storeCursor(false);
             } catch (InterruptedException e) {
-                if (!running) break;
+                break;
             } catch (IOException | RuntimeException e) {
                 warn("reading the journal failed: " + e);
                 pause(1000);
             }
         }
         try {
+            finishWindow();
             storeCursor(true);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "events: cannot store the cursor of sink=" + sink.name() + ": " + e);
@@ -144,6 +145,16 @@ final class SinkPump implements AutoCloseable {
         }
     }
 
+    /** Stopping: batches under way get a moment to be confirmed, so a restart sends fewer again. */
+    private void finishWindow() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        try {
+            while (!window.isEmpty() && !window.peek().result.isCompletedExceptionally() && System.nanoTime() < deadline) advance();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void storeCursor(boolean now) throws IOException {
         if (acked.equals(cursor.stored())) return;
         long t = System.nanoTime();
@@ -181,8 +192,7 @@ final class SinkPump implements AutoCloseable {
     /** Stops after the batches under way end (or a few seconds), storing how far the sink got. */
     @Override
     public void close() {
-        running = false;
-        thread.interrupt();
+        running = false; // no interrupt: it would close a file channel under the file sink's write
         try {
             thread.join(5000);
             reader.close();
