@@ -10,6 +10,8 @@ import java.util.List;
 final class JournalFile {
 
     private static final int CHUNK = 1 << 20;
+    /** What a sink's read looks at first: enough for a batch of typical events. */
+    private static final int FIRST_READ = 64 << 10;
 
     private JournalFile() {}
 
@@ -44,6 +46,10 @@ final class JournalFile {
      * chunk's worth at most. With {@code all}, header lines are returned too.
      */
     static Lines read(FileChannel channel, long from, long limit, int maxEvents, boolean all) throws IOException {
+        if (maxEvents != Integer.MAX_VALUE && limit - from > FIRST_READ) {
+            Lines first = read(channel, from, from + FIRST_READ, maxEvents, all);
+            if (first.lines() > 0) return first; // else a line longer than FIRST_READ: read a whole chunk
+        }
         int want = (int) Math.min(CHUNK, limit - from);
         ByteBuffer buffer = ByteBuffer.allocate(Math.max(want, 0));
         while (buffer.hasRemaining()) {

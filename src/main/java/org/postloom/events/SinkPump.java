@@ -24,6 +24,7 @@ final class SinkPump implements AutoCloseable {
     private static final Duration MIN_BACKOFF = Duration.ofMillis(250);
     private static final long STORE_EVERY = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long WARN_EVERY = TimeUnit.MINUTES.toNanos(1);
+    private static final long LINGER = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final class Sending {
         final JournalReader.Batch batch;
@@ -44,6 +45,10 @@ final class SinkPump implements AutoCloseable {
     private final Duration maxBackoff;
     private final Consumer<SinkPump> onStored;
     private final ArrayDeque<Sending> window = new ArrayDeque<>();
+    /** Events read but not yet sent, and the position after the last of them. */
+    private final List<byte[]> gathering = new java.util.ArrayList<>();
+    private JournalPosition gatheredTo;
+    private long gatheringSince;
     private final Thread thread;
     private volatile JournalPosition acked;
     private volatile boolean running = true;
@@ -101,12 +106,28 @@ final class SinkPump implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads events into the next batch and sends it once it is full, or once its first event has
+     * waited {@link #LINGER}: a steady trickle then costs a POST (or an fsync of the file) per
+     * batch, not per event, while a lone event still leaves within the linger time.
+     */
     private void fill() throws IOException, InterruptedException {
         while (window.size() < sink.inFlight() && running) {
-            long wait = window.isEmpty() ? 200 : 0;
-            JournalReader.Batch batch = reader.next(sink.batchSize(), wait, TimeUnit.MILLISECONDS);
-            if (batch.events().isEmpty()) return;
-            window.add(new Sending(batch));
+            int room = sink.batchSize() - gathering.size();
+            long waited = gathering.isEmpty() ? 0 : System.nanoTime() - gatheringSince;
+            long wait = window.isEmpty() ? TimeUnit.NANOSECONDS.toMillis(Math.max(0, LINGER - waited)) : 0;
+            JournalReader.Batch batch = reader.next(room, Math.max(wait, gathering.isEmpty() && window.isEmpty() ? 200 : 0),
+                    TimeUnit.MILLISECONDS);
+            if (!batch.events().isEmpty()) {
+                if (gathering.isEmpty()) gatheringSince = System.nanoTime();
+                gathering.addAll(batch.events());
+                gatheredTo = batch.end();
+            }
+            boolean full = gathering.size() >= sink.batchSize();
+            boolean ripe = !gathering.isEmpty() && System.nanoTime() - gatheringSince >= LINGER;
+            if (!full && !ripe) return;
+            window.add(new Sending(new JournalReader.Batch(List.copyOf(gathering), gatheredTo)));
+            gathering.clear();
         }
     }
 
