@@ -123,7 +123,7 @@ public final class Relay implements AutoCloseable {
         events.backlogs().keySet().forEach(sink -> Gauge.builder("postloom.events.backlog", events,
                 e -> e.backlogs().getOrDefault(sink, 0L)).tag("sink", sink).register(metrics));
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock)
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize())
                 .withMessages(config.delivery().bounceMessages());
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
         delivery.start();
@@ -162,7 +162,8 @@ public final class Relay implements AutoCloseable {
         Map<String, Integer> perDestination = d.destinations().entrySet().stream()
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
-                d.messagesPerConnection(), new RetryPolicy(d.minBackoff(), d.maxBackoff(), d.maxQueueLifetime(), 0.2));
+                d.messagesPerConnection(), new RetryPolicy(d.minBackoff(), d.maxBackoff(), d.maxQueueLifetime(), 0.2),
+                d.delayWarning());
         return new DeliveryScheduler(inbox, new Router(config.routes()), transport, spool, bouncer, settings, clock, metrics, events);
     }
 

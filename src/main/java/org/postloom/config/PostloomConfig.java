@@ -256,6 +256,11 @@ public interface PostloomConfig {
         @WithDefault("true")
         boolean bounceMessages();
 
+        /** A recipient deferred this long gets a DELAY report (RFC 3461), once; PT0S = never. */
+        @WithName("delay-warning")
+        @WithDefault("PT4H")
+        Duration delayWarning();
+
         interface DestinationLimits {
             @WithName("max-connections")
             int maxConnections();

@@ -71,7 +71,7 @@ final class Courier implements Runnable {
                 List<List<Outcome>> outcomes = session.deliver(List.of(item));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
                 String via = session.via();
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, item, outcomes.getFirst());
+                OutcomeRecorder.Retry retry = recorder.record(hop, via, session.remoteMta(), item, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;

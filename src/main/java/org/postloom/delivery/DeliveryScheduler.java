@@ -82,7 +82,8 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.router = router;
         // Suppressed recipients never reach a transport's RCPT (issue 14).
         this.transport = new SuppressingTransport(transport, r -> events.suppression(r).isPresent());
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault(), metrics, events);
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock,
+                RandomGenerator.getDefault(), metrics, events);
         this.settings = settings;
         this.clock = clock;
         this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);

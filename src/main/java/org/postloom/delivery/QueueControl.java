@@ -125,13 +125,13 @@ public final class QueueControl {
         SpooledMessage message = found.get();
         String why = "550 5.0.0 Deleted from the queue by the operator";
         Map<Integer, RecipientState> states = new HashMap<>();
-        List<Bouncer.Failure> failures = new ArrayList<>();
+        List<Bouncer.Notice> failures = new ArrayList<>();
         for (int i = 0; i < message.recipients().size(); i++) {
             if (message.recipients().get(i).isFinal()) continue;
             states.put(i, new RecipientState.Failed(why));
-            failures.add(new Bouncer.Failure(message.envelope().recipients().get(i), "5.0.0", why));
+            failures.add(new Bouncer.Notice(i, "5.0.0", why, ""));
         }
-        if (bounce && !failures.isEmpty()) bouncer.bounce(message, failures);
+        if (bounce && !failures.isEmpty()) bouncer.failed(message, failures);
         spool.recordAll(id, states);
         System.getLogger("org.postloom.delivery").log(System.Logger.Level.INFO,
                 "deleted id=" + id + " nrcpt=" + states.size() + " bounce=" + bounce);

@@ -33,6 +33,11 @@ public interface Transport {
         /** Where the last items went: host, address and TLS, for the log. */
         String via();
 
+        /** The host name of the server the last items went to (a report's Remote-MTA); empty if none. */
+        default String remoteMta() {
+            return "";
+        }
+
         /** Says goodbye (QUIT) and closes. */
         @Override
         void close();
