@@ -28,7 +28,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # Loopback addresses: each stands for a host of its own.
 SINK_IP, POSTFIX_IP, POSTLOOM_IP, DNS_IP, HARAKA_IP = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"
 WEBHOOK_IP, WEBHOOK_PORT = "127.0.3.20", 8090
-SMTP_PORT, SINK_PORT, DNS_PORT = 2525, 2526, 5399
+SMTP_PORT, SINK_PORT, DNS_PORT, ADMIN_PORT = 2525, 2526, 5399, 8025
 MAX_DOMAINS = 1000
 
 CHILDREN = []  # Popen objects, each the leader of its own process group
@@ -334,7 +334,7 @@ class Postloom:
         e = dict(os.environ)
         e.update({
             "POSTLOOM_SMTP_LISTEN": f"{POSTLOOM_IP}:{SMTP_PORT}",
-            "POSTLOOM_ADMIN_LISTEN": f"{POSTLOOM_IP}:8025",
+            "POSTLOOM_ADMIN_LISTEN": f"{POSTLOOM_IP}:{ADMIN_PORT}",
             "POSTLOOM_SPOOL_DIR": spool,
             "POSTLOOM_DNS_SERVERS": f"{DNS_IP}:{DNS_PORT}",
             "POSTLOOM_DELIVERY_PORT": str(SINK_PORT),
@@ -578,14 +578,27 @@ def run_blast(env, tag, mta, sc):
         cmd.append(f"--messages-per-connection={sc['mpc']}")
     if sc.get("rate"):
         cmd.append(f"--rate={sc['rate']}")
+    return run_generator(env, "blast", tag, cmd)
+
+
+def run_generator(env, kind, tag, cmd):
+    """Runs one of the bin/postloom bench generators; its last JSON line on stdout is the result."""
     e = dict(os.environ, POSTLOOM_JAVA_OPTS="-XX:+UseSerialGC -Xms256m -Xmx1g -XX:TieredStopAtLevel=1")
-    logf = os.path.join(env.logs, f"blast-{tag}.log")
+    logf = os.path.join(env.logs, f"{kind}-{tag}.log")
     p = spawn(cmd, logf, env=e, stdout=subprocess.PIPE)
     out, _ = p.communicate()
     lines = [line for line in out.decode().splitlines() if line.startswith("{")]
     if p.returncode != 0 or not lines:
-        raise RuntimeError(f"blast failed ({p.returncode}): see {logf}")
+        raise RuntimeError(f"{kind} failed ({p.returncode}): see {logf}")
     return json.loads(lines[-1])
+
+
+def run_inject(env, tag, mta, sc):
+    """HTTP injection (POST /messages on the admin listener): sc['messages'] messages in requests of sc['recipients']."""
+    per = sc.get("recipients", 1)
+    cmd = java_cmd("bench", "inject", f"--url=http://{mta.ip}:{ADMIN_PORT}/messages", f"--concurrency={sc['sessions']}",
+                   f"--requests={max(1, sc['messages'] // per)}", f"--recipients={per}", f"--size={sc['size']}")
+    return run_generator(env, "inject", tag, cmd)
 
 
 def run_smtp_source(env, tag, mta, sc):
@@ -636,6 +649,11 @@ def scenarios(quick):
         dict(name="defer10", title="1 KiB, 50 sessions, sink defers 10%", size=1024, sessions=50,
              messages=10000 if k else 1500, defer=10, warmup=0),
         dict(name="idle10k", title="10,000 idle sessions", idle=10000, generator="idle", mtas=["postloom"]),
+        # HTTP injection (Postloom only: Postfix has no such API): 50 requests in flight, ~1 KiB messages.
+        dict(name="http-1", title="HTTP POST /messages, 1 recipient, 50 concurrent", size=1024, sessions=50,
+             messages=20000 if k else 3000, recipients=1, generator="inject", mtas=["postloom"]),
+        dict(name="http-100", title="HTTP POST /messages, 100 recipients with substitutions, 50 concurrent", size=1024,
+             sessions=50, messages=50000 if k else 10000, recipients=100, generator="inject", mtas=["postloom"]),
     ]
     for sc in s:
         if not sc.get("idle"):
@@ -669,7 +687,7 @@ def run_one(env, mta, sc, peaks):
         if gen != "idle" and sc.get("warmup", 0) != 0:
             # Warm-up, for every MTA alike: JIT for the JVM, process pools for Postfix and Haraka.
             warm = dict(sc, messages=sc.get("warmup", 1000), sessions=min(sc["sessions"], 20), rate=None)
-            w = run_blast(env, tag + "-warmup", mta, warm)
+            w = (run_inject if gen == "inject" else run_blast)(env, tag + "-warmup", mta, warm)
             if counter.wait_for(w["accepted"], 60) is None:
                 log(f"  warm-up: sink saw {counter.count()} of {w['accepted']} within 60 s")
             baseline = counter.count()
@@ -682,7 +700,8 @@ def run_one(env, mta, sc, peaks):
             return {"mta": mta.name, "scenario": sc["name"], "idle": res, "peak_rss": meter.peak_rss,
                     "vm_hwm": meter.hwm() if not meter.tree else None, "peak_pss": meter.peak_pss or None,
                     "cpu_s": meter.cpu() - cpu0}
-        res = run_blast(env, tag, mta, sc) if gen == "blast" else run_smtp_source(env, tag, mta, sc)
+        runner = {"blast": run_blast, "inject": run_inject}.get(gen, run_smtp_source)
+        res = runner(env, tag, mta, sc)
         want = res["accepted"]
         timeout = 180 if sc.get("defer") else 120
         done = counter.wait_for(baseline + want, timeout)

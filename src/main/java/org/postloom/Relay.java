@@ -1,5 +1,6 @@
 package org.postloom;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -17,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postloom.admin.AdminServer;
@@ -49,6 +51,12 @@ import org.postloom.dns.MxResolver;
 import org.postloom.events.DeliveryEvents;
 import org.postloom.events.EventSettings;
 import org.postloom.dns.Resolution;
+import org.postloom.inject.IdempotencyStore;
+import org.postloom.inject.Injection;
+import org.postloom.inject.Injector;
+import org.postloom.intake.Intake;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.QueueId;
 import org.postloom.smtp.Cidr;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
@@ -79,6 +87,7 @@ public final class Relay implements AutoCloseable {
     private SmtpServer smtp;
     private AdminServer admin;
     private DeliveryEvents events;
+    private IdempotencyStore idempotency;
 
     private Relay(PostloomConfig config) {
         this.config = config;
@@ -128,13 +137,20 @@ public final class Relay implements AutoCloseable {
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
         delivery.start();
 
-        admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics,
-                new QueueControl(delivery, spool, bouncer, clock), events.suppressions());
+        TenantConfig tenants = new TenantConfig(config);
+        // Reception events are made durable just before each message is committed (issue 14).
+        Intake intake = new Intake(events.receptions(spool), signer, tenants.tenantOfSmtpUser, tenantCounter(metrics, tenants));
+        QueueControl queueControl = new QueueControl(delivery, spool, bouncer, clock);
+        idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
+        Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
+        admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics, queueControl,
+                new Injection(AdminServer.json(), tenants.tenants, injector, idempotency, config.limits().messageSize(),
+                        config.limits().recipients()), events.suppressions());
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
         smtp = new SmtpServer(listeners(), sessionSettings(hostname), connectionSettings(),
-                connectionLimits(), events.receptions(spool), TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), signer);
+                connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), intake);
         smtp.start();
         health.listening();
         LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
@@ -230,6 +246,26 @@ public final class Relay implements AutoCloseable {
     }
 
 
+    /** {@code postloom_tenant_messages_total{tenant}}: only configured tenants' names become labels. */
+    private static Consumer<Envelope> tenantCounter(PrometheusMeterRegistry metrics, TenantConfig tenants) {
+        Map<String, Counter> counters = tenants.tenants.names().stream().collect(Collectors.toMap(n -> n,
+                n -> Counter.builder("postloom.tenant.messages").tag("tenant", n)
+                        .description("messages queued for the tenant, over HTTP and SMTP").register(metrics)));
+        return envelope -> {
+            Counter c = counters.get(envelope.tenant());
+            if (c != null) c.increment();
+        };
+    }
+
+    /** Takes back a message of a request that failed as a whole (see {@link Injector}). */
+    private static void withdraw(QueueControl queue, QueueId id) {
+        try {
+            queue.delete(id, false);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not withdraw id=" + id + " of a failed injection: " + e);
+        }
+    }
+
     /** The machine's own name, asked once at start (never on a hot path). */
     private static String machineName() {
         try {
@@ -250,6 +286,7 @@ public final class Relay implements AutoCloseable {
         Duration grace = config.shutdownGrace();
         if (smtp != null) smtp.drain(grace);
         if (admin != null) admin.close();
+        if (idempotency != null) idempotency.close();
         if (delivery != null) delivery.drain(grace);
         if (events != null) events.close();
         if (spool != null) spool.close();

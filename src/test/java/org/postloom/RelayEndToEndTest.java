@@ -26,7 +26,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.intake.MessageSigner;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -60,13 +60,13 @@ class RelayEndToEndTest {
         TlsUpgrade tls = TlsUpgrade.with(ServerTls.of(KeyMaterial.loadOrCreate(Optional.empty(), Optional.empty(),
                 spool.resolve("mx-keys"), "mx.a.test")));
         mx = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.3", 0), false)),
-                remote, patient, ConnectionLimits.of(100), destination, tls, Clock.systemUTC(), new SmtpMetrics(mxMetrics), MessageSigner.NONE);
+                remote, patient, ConnectionLimits.of(100), destination, tls, Clock.systemUTC(), new SmtpMetrics(mxMetrics), Intake.unsigned(destination));
         mx.start();
         int port = mx.boundAddresses().getFirst().getPort();
         // A second MTA on the same port of another host, the preferred MX of pref.test.
         preferredMx = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.6", port), false)),
                 remote, patient, ConnectionLimits.of(100), preferred, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none(),
-                MessageSigner.NONE);
+                Intake.unsigned(preferred));
         preferredMx.start();
         dns = DnsmasqServer.start(60,
                 "--mx-host=a.test,mx.a.test,10",

@@ -18,6 +18,7 @@ import java.util.Optional;
 import org.postloom.delivery.QueueControl;
 import org.postloom.events.BounceClass;
 import org.postloom.events.Suppressions;
+import org.postloom.inject.Injection;
 import org.postloom.mail.QueueId;
 
 /**
@@ -29,18 +30,17 @@ public final class AdminServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.admin");
 
-    private final ObjectMapper json = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private final ObjectMapper json = json();
     private final Optional<byte[]> token;
     private final Health health;
     private final PrometheusMeterRegistry metrics;
     private final QueueControl queue;
+    private final InjectRoute inject;
     private final Suppressions suppressions;
     private final WebServer server;
 
     public AdminServer(InetSocketAddress address, Optional<String> token, Health health,
-                       PrometheusMeterRegistry metrics, QueueControl queue, Suppressions suppressions) {
+                       PrometheusMeterRegistry metrics, QueueControl queue, Injection injection, Suppressions suppressions) {
         if (token.isEmpty() && !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the admin plane listens on " + address
                     + ", beyond loopback: set postloom.admin.token");
@@ -49,12 +49,18 @@ public final class AdminServer implements AutoCloseable {
         this.health = health;
         this.metrics = metrics;
         this.queue = queue;
+        this.inject = new InjectRoute(injection);
         this.suppressions = suppressions;
         this.server = WebServer.builder()
                 .host(address.getHostString())
                 .port(address.getPort())
                 .routing(this::routes)
                 .build();
+    }
+
+    /** The JSON of the admin plane: instants as RFC 3339 strings. */
+    public static ObjectMapper json() {
+        return new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     }
 
     /** Starts listening; Helidon does not throw when the port is taken, so that is checked here. */
@@ -69,6 +75,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder r) {
+        r.post("/messages", inject); // first: it takes tenants' tokens as well as the admin's
         r.any((req, res) -> {
             if (authorized(req)) {
                 res.next();

@@ -15,7 +15,7 @@ final class Views {
     record Recipient(String address, String state, Instant nextAttempt, String reply) {}
 
     record Message(String id, String sender, Instant arrival, String client, String tls, long size,
-                   List<Recipient> recipients) {}
+                   List<Recipient> recipients, String tenant) {}
 
     record Queued(String id, String sender, List<String> recipients, Instant arrival, Instant due, long size) {}
 
@@ -43,7 +43,7 @@ final class Views {
         }
         var env = m.envelope();
         return new Message(env.queueId().value(), env.sender().toString(), env.arrival(), env.client(), env.tls(),
-                m.bodySize(), rcpts);
+                m.bodySize(), rcpts, env.tenant());
     }
 
     /** {@code local@domain} with both parts present, no spaces or angle brackets. */

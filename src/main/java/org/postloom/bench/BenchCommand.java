@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
  * generator, {@code sink} a counting destination that can defer a share of transactions.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark tools: a load generator (blast) and a counting SMTP sink (sink).",
-        subcommands = {BlastCommand.class, SinkCommand.class})
+        description = "Benchmark tools: load generators for SMTP (blast) and HTTP (inject), and a counting SMTP sink (sink).",
+        subcommands = {BlastCommand.class, SinkCommand.class, InjectCommand.class})
 public final class BenchCommand {
 }

@@ -109,6 +109,29 @@ public interface PostloomConfig {
         List<String> classes();
     }
 
+    /** Tenants of POST /messages and of SMTP AUTH users: {@code postloom.tenants."acme".token} (CONTRACT.md 4). */
+    Map<String, Tenant> tenants();
+
+    interface Tenant {
+        /** Bearer token for POST /messages; none means the tenant sends only through its SMTP users. */
+        Optional<String> token();
+
+        /** Egress pool of the tenant's mail; empty for the default pool. */
+        Optional<String> pool();
+
+        /** Messages (one per recipient) per time, {@code N/s}, {@code N/min} or {@code N/h}; none = no cap. */
+        @WithName("max-message-rate")
+        Optional<String> maxMessageRate();
+
+        /** Envelope sender domains the tenant may use; empty = any. */
+        @WithName("sender-domains")
+        Optional<List<String>> senderDomains();
+
+        /** SMTP AUTH users whose mail is this tenant's. */
+        @WithName("smtp-users")
+        Optional<List<String>> smtpUsers();
+    }
+
     interface Auth {
         /** Users and bcrypt hashes for SMTP AUTH (see {@code bin/postloom passwd}); empty = AUTH off. */
         @WithName("users-file")

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param recipientDsn NOTIFY and ORCPT per recipient (RFC 3461 4.1, 4.2), same order as recipients
  * @param requireTls whether MAIL carried REQUIRETLS (RFC 8689 4.1): every hop must be TLS to an
  *                   authenticated server
+ * @param tenant     whose mail it is (a configured tenant's name: the HTTP token's, or the SMTP
+ *                   AUTH user's), or empty; the egress pool and the events use it
  */
 public record Envelope(
         QueueId queueId,
@@ -32,13 +34,21 @@ public record Envelope(
         String tls,
         DsnRequest dsn,
         List<RecipientDsn> recipientDsn,
-        boolean requireTls) {
+        boolean requireTls,
+        String tenant) {
 
-    /** An envelope without DSN parameters or REQUIRETLS. */
+    /** An envelope without DSN parameters or REQUIRETLS, of no tenant. */
     public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
                     Instant arrival, String client, String tls) {
         this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, DsnRequest.NONE,
                 Collections.nCopies(recipients.size(), RecipientDsn.NONE), false);
+    }
+
+    /** An envelope of no tenant. */
+    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
+                    Instant arrival, String client, String tls, DsnRequest dsn, List<RecipientDsn> recipientDsn,
+                    boolean requireTls) {
+        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls, "");
     }
 
     public Envelope {
@@ -52,11 +62,18 @@ public record Envelope(
         Objects.requireNonNull(dsn);
         recipientDsn = List.copyOf(recipientDsn);
         if (recipientDsn.size() != recipients.size()) throw new IllegalArgumentException("one RecipientDsn per recipient");
+        Objects.requireNonNull(tenant);
     }
 
     /** The DSN parameters of the recipient at {@code index}. */
     public RecipientDsn dsnOf(int index) {
         return recipientDsn.get(index);
+    }
+
+    /** The same envelope as mail of {@code name}. */
+    public Envelope withTenant(String name) {
+        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn,
+                requireTls, name);
     }
 
     /** RFC 6152 body types. BINARYMIME is not offered. */

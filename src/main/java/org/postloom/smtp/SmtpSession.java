@@ -390,6 +390,11 @@ public final class SmtpSession {
         }
     }
 
+    /** The user who authenticated (RFC 4954), or null. */
+    public String authenticatedUser() {
+        return user;
+    }
+
     /** The Received header that goes in front of the body (RFC 5321 4.4). */
     public String receivedHeader(Envelope envelope) {
         Transaction t = (Transaction) phase;

@@ -27,9 +27,9 @@ final class EntryCodec {
     private static final byte VERSION = 1;
     /**
      * Envelopes: version 1 ended at {@code tls}; version 2 adds, at the end, the DSN parameters
-     * (RFC 3461) and REQUIRETLS (RFC 8689). Both are read.
+     * (RFC 3461) and REQUIRETLS (RFC 8689); version 3 adds the tenant after them. All are read.
      */
-    private static final byte ENVELOPE_V1 = 1, ENVELOPE_V2 = 2;
+    private static final byte ENVELOPE_V1 = 1, ENVELOPE_V2 = 2, ENVELOPE_V3 = 3;
     private static final byte PENDING = 0, DELIVERED = 1, DEFERRED = 2, FAILED = 3;
     /** Deferred, and its delay report sent (RFC 3461 DELAY); a new tag, so older records read as before. */
     private static final byte DEFERRED_REPORTED = 4;
@@ -40,7 +40,7 @@ final class EntryCodec {
     static byte[] messagePrefix(Envelope e) {
         return encode(out -> {
             out.writeInt(0); // patched below, once the length is known
-            out.writeByte(ENVELOPE_V2);
+            out.writeByte(ENVELOPE_V3);
             writeString(out, e.queueId().value());
             writeMailbox(out, e.sender());
             out.writeInt(e.recipients().size());
@@ -52,6 +52,7 @@ final class EntryCodec {
             writeString(out, e.client());
             writeString(out, e.tls());
             writeDsn(out, e);
+            writeString(out, e.tenant());
         }, true);
     }
 
@@ -59,7 +60,7 @@ final class EntryCodec {
     static Envelope decodeEnvelope(byte[] envelope) throws IOException {
         var in = new DataInputStream(new ByteArrayInputStream(envelope));
         byte version = in.readByte();
-        if (version != ENVELOPE_V1 && version != ENVELOPE_V2) throw new IOException("unknown envelope version " + version);
+        if (version < ENVELOPE_V1 || version > ENVELOPE_V3) throw new IOException("unknown envelope version " + version);
         var id = new QueueId(readString(in));
         var sender = readMailbox(in);
         int count = in.readInt();
@@ -75,7 +76,9 @@ final class EntryCodec {
         var recipientDsn = new ArrayList<RecipientDsn>(recipients.size());
         for (int i = 0; i < recipients.size(); i++) recipientDsn.add(readRecipientDsn(in));
         boolean requireTls = in.readBoolean();
-        return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls);
+        String tenant = version == ENVELOPE_V2 ? "" : readString(in);
+        return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls,
+                tenant);
     }
 
     private static void writeDsn(DataOutputStream out, Envelope e) throws IOException {

@@ -38,7 +38,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.intake.MessageSigner;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -64,7 +64,7 @@ class AdminApiTest {
                 new SessionSettings("mx.test", 1_000_000, 100, 10, false, RelayPolicy.of(List.of("127.0.0.0/8"), List.of())),
                 new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000),
                 ConnectionLimits.of(100), destination, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none(),
-                MessageSigner.NONE);
+                Intake.unsigned(destination));
         mx.start();
         int port = mx.boundAddresses().getFirst().getPort();
         dest = "[127.0.0.4]:" + port;

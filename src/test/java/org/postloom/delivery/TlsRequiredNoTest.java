@@ -31,7 +31,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.intake.MessageSigner;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -59,7 +59,7 @@ class TlsRequiredNoTest {
                 "mx.strict.test")));
         try (SmtpServer mx = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.4.30", 0), false)),
                 remote, new ConnectionSettings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 1000),
-                ConnectionLimits.of(10), arrived, tls, Clock.systemUTC(), SmtpMetrics.none(), MessageSigner.NONE)) {
+                ConnectionLimits.of(10), arrived, tls, Clock.systemUTC(), SmtpMetrics.none(), Intake.unsigned(arrived))) {
             mx.start();
             Map<QueueId, byte[]> bodies = new HashMap<>();
             ClientSettings strict = ClientSettings.defaults("courier.postloom.test")

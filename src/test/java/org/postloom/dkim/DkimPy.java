@@ -16,12 +16,12 @@ import java.util.concurrent.TimeUnit;
  * through {@code src/test/resources/dkim/verify.py}, which takes the public keys from our DNS
  * server. Missing, it fails the test and names the package: nothing is skipped.
  */
-final class DkimPy {
+public final class DkimPy {
 
     private static final Path PYTHON = Path.of("/usr/bin/python3");
 
     /** What the verifier said: one line per signature, and whether every signature verified. */
-    record Verdict(boolean allVerified, String output) {
+    public record Verdict(boolean allVerified, String output) {
     }
 
     private final Path script;
@@ -32,7 +32,7 @@ final class DkimPy {
         this.dns = dns;
     }
 
-    static DkimPy require(InetSocketAddress dns) throws IOException, InterruptedException {
+    public static DkimPy require(InetSocketAddress dns) throws IOException, InterruptedException {
         // Debian's python3-dkim lives in /usr/lib/python3/dist-packages: only the system python3 sees it.
         if (!Files.isExecutable(PYTHON) || run(new ProcessBuilder(PYTHON.toString(), "-c",
                 "import dkim, nacl, dns.resolver"), null).exitCode != 0) {
@@ -46,7 +46,7 @@ final class DkimPy {
         }
     }
 
-    Verdict verify(byte[] message) throws IOException, InterruptedException {
+    public Verdict verify(byte[] message) throws IOException, InterruptedException {
         Path file = Files.createTempFile("dkim-message-", ".eml");
         try {
             Files.write(file, message);

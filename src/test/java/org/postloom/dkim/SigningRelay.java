@@ -11,12 +11,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
+import org.postloom.intake.Intake;
 import org.postloom.intake.MessageSigner;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
@@ -41,7 +43,8 @@ public final class SigningRelay implements AutoCloseable {
                 new SessionSettings("mx.sign.test", 64 << 20, 10, 10, false,
                         RelayPolicy.of(List.of("127.0.0.0/8"), List.of())),
                 new ConnectionSettings(Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10), 10_000),
-                ConnectionLimits.of(1000), spool, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none(), signer);
+                ConnectionLimits.of(1000), spool, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none(),
+                new Intake(spool, signer, Map.of(), envelope -> { }));
         server.start();
     }
 

@@ -43,7 +43,7 @@ public final class TestKeys {
      * The key record's value: k=rsa with the SubjectPublicKeyInfo (RFC 6376 3.6.1), or k=ed25519
      * with the bare 32-byte public key (RFC 8463 4).
      */
-    static String txt(KeyPair pair) {
+    public static String txt(KeyPair pair) {
         byte[] spki = pair.getPublic().getEncoded();
         boolean ed = pair.getPublic().getAlgorithm().equals("EdDSA") || pair.getPublic().getAlgorithm().equals("Ed25519");
         byte[] key = ed ? Arrays.copyOfRange(spki, spki.length - 32, spki.length) : spki;
@@ -51,7 +51,7 @@ public final class TestKeys {
     }
 
     /** A dnsmasq option serving the record, split into strings of at most 255 octets (RFC 1035 3.3.14). */
-    static String dnsmasqTxt(String name, String value) {
+    public static String dnsmasqTxt(String name, String value) {
         var option = new StringBuilder("--txt-record=").append(name);
         for (int i = 0; i < value.length(); i += 200) {
             option.append(',').append(value, i, Math.min(value.length(), i + 200));

@@ -45,7 +45,7 @@ class SwaksAuthIT {
     }
 
     /** Runs {@code postloom passwd FILE USER} with the password on standard input. */
-    private static void passwd(Path file, String user, String password) {
+    static void passwd(Path file, String user, String password) {
         var in = System.in;
         try {
             System.setIn(new ByteArrayInputStream((password + "\n").getBytes(StandardCharsets.UTF_8)));

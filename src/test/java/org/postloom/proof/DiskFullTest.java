@@ -26,7 +26,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.intake.MessageSigner;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -129,7 +129,7 @@ class DiskFullTest {
                     new SessionSettings("disk.test", 8L * MIB, 10, 10, false, RelayPolicy.of(List.of("127.0.0.0/8"), List.of())),
                     new ConnectionSettings(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(10), 1000),
                     ConnectionLimits.of(100), spool, TlsUpgrade.NONE, Clock.systemUTC(), SmtpMetrics.none(),
-                    MessageSigner.NONE);
+                    Intake.unsigned(spool));
             server.start();
             return new Served(spool, server);
         }

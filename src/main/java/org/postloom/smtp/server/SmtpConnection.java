@@ -5,15 +5,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import org.postloom.intake.Intake;
 import org.postloom.intake.IntakeException;
-import org.postloom.intake.MessageSigner;
-import org.postloom.intake.MessageStore;
 import org.postloom.intake.MessageStore.Reception;
-import org.postloom.smtp.BodyDecoder;
+import org.postloom.mail.Envelope;
 import org.postloom.smtp.BodyOutcome;
 import org.postloom.smtp.BodySink;
 import org.postloom.smtp.ChunkDecoder;
@@ -25,7 +23,7 @@ import org.postloom.smtp.Step;
 /**
  * One client connection, on its own virtual thread: plain blocking reads and writes. It feeds
  * lines to the {@link SmtpSession}, carries out the {@link Step}s it returns, and streams message
- * bodies into the {@link MessageStore}. Replies are buffered and go out when the client has no
+ * bodies into the {@link Intake}. Replies are buffered and go out when the client has no
  * more commands in flight (RFC 2920).
  */
 final class SmtpConnection {
@@ -34,8 +32,7 @@ final class SmtpConnection {
 
     private final Socket plain;
     private final SmtpSession session;
-    private final MessageStore store;
-    private final MessageSigner signer;
+    private final Intake intake;
     private final TlsUpgrade tls;
     private final ConnectionSettings settings;
     private final SmtpMetrics metrics;
@@ -58,13 +55,12 @@ final class SmtpConnection {
     private BodySink chunkSink;
     private ChunkDecoder chunkDecoder;
 
-    SmtpConnection(Socket plain, SmtpSession session, MessageStore store, MessageSigner signer,
-                   TlsUpgrade tls, ConnectionSettings settings, SmtpMetrics metrics) throws IOException {
+    SmtpConnection(Socket plain, SmtpSession session, Intake intake, TlsUpgrade tls, ConnectionSettings settings,
+                   SmtpMetrics metrics) throws IOException {
         this.plain = plain;
         this.socket = plain;
         this.session = session;
-        this.store = store;
-        this.signer = signer;
+        this.intake = intake;
         this.tls = tls;
         this.settings = settings;
         this.metrics = metrics;
@@ -197,17 +193,15 @@ final class SmtpConnection {
     private boolean receiveData(Step.ReadData d) throws IOException {
         Reception reception;
         try {
-            reception = store.receive(d.envelope());
+            reception = open(d.envelope());
         } catch (IntakeException e) {
             return carryOut(session.bodyEnded(storageOutcome(e), 0));
         }
         try (reception) {
             write(d.reply());
-            writeHeader(reception, session.receivedHeader(d.envelope()));
-            Reception signed = signer.sign(d.envelope(), reception); // the client's content, after our trace header
-            BodySink sink = new BodySink(signed.body(), d.sizeLimit(), settings.maxLineLength());
+            BodySink sink = new BodySink(reception.body(), d.sizeLimit(), settings.maxLineLength());
             if (!input.feed(new DotDecoder(sink), settings.dataTimeout())) return false;
-            BodyOutcome outcome = finish(sink, signed);
+            BodyOutcome outcome = finish(sink, reception);
             metrics.body(outcome, sink.octets());
             return carryOut(session.bodyEnded(outcome, sink.octets()));
         }
@@ -216,13 +210,11 @@ final class SmtpConnection {
     private boolean receiveChunk(Step.ReadChunk c) throws IOException {
         if (c.first()) {
             try {
-                chunkReception = store.receive(c.envelope());
+                chunkReception = open(c.envelope());
             } catch (IntakeException e) {
                 if (!input.skip(c.size(), settings.dataTimeout())) return false;
                 return carryOut(session.bodyEnded(storageOutcome(e), 0));
             }
-            writeHeader(chunkReception, session.receivedHeader(c.envelope()));
-            chunkReception = signer.sign(c.envelope(), chunkReception);
             chunkSink = new BodySink(chunkReception.body(), c.sizeLimit(), settings.maxLineLength());
             chunkDecoder = new ChunkDecoder(chunkSink);
         }
@@ -235,6 +227,12 @@ final class SmtpConnection {
                 : finish(chunkSink, chunkReception);
         metrics.body(outcome, chunkSink.octets() - before);
         return carryOut(session.bodyEnded(outcome, chunkSink.octets() - before));
+    }
+
+    /** Storage for the transaction's message, of the authenticated user's tenant, after our trace header. */
+    private Reception open(Envelope envelope) throws IntakeException {
+        String tenant = intake.tenantOfSmtpUser(session.authenticatedUser());
+        return intake.open(envelope.withTenant(tenant), session.receivedHeader(envelope));
     }
 
     /** A body read to its end is committed, unless something was wrong with it. */
@@ -254,15 +252,6 @@ final class SmtpConnection {
     private static BodyOutcome storageOutcome(IntakeException e) {
         LOG.log(System.Logger.Level.WARNING, "storage refused message: " + e.getMessage());
         return e.kind() == IntakeException.Kind.FULL ? BodyOutcome.STORAGE_FULL : BodyOutcome.STORAGE_FAILED;
-    }
-
-    private static void writeHeader(Reception reception, String header) {
-        try {
-            reception.body().write(header.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            // The same failure shows again when the body is written; the sink reports it there.
-            LOG.log(System.Logger.Level.DEBUG, () -> "spool write failed: " + e);
-        }
     }
 
     private void write(Reply reply) throws IOException {

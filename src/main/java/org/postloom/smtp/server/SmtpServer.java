@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.SmtpSession;
-import org.postloom.intake.MessageSigner;
 import org.postloom.intake.MessageStore;
 import org.postloom.mail.QueueId;
 import org.postloom.smtp.Admission;
@@ -37,12 +37,11 @@ public final class SmtpServer implements AutoCloseable {
     private final ConnectionSettings connectionSettings;
     private final ConnectionLimits limits;
     private final ClientCounter perClient = new ClientCounter();
-    private final MessageStore store;
     private final Admission admission;
     private final TlsUpgrade tls;
     private final Clock clock;
     private final SmtpMetrics metrics;
-    private final MessageSigner signer;
+    private final Intake intake;
     private final AtomicInteger open = new AtomicInteger();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private volatile boolean closed;
@@ -51,17 +50,16 @@ public final class SmtpServer implements AutoCloseable {
 
     public SmtpServer(List<Listener> listeners, SessionSettings sessionSettings, ConnectionSettings connectionSettings,
                       ConnectionLimits limits, MessageStore store, TlsUpgrade tls, Clock clock, SmtpMetrics metrics,
-                      MessageSigner signer) {
+                      Intake intake) {
         this.listeners = List.copyOf(listeners);
         this.sessionSettings = sessionSettings;
         this.connectionSettings = connectionSettings;
         this.limits = limits;
-        this.store = store;
         this.admission = new StoreAdmission(store);
         this.tls = tls;
         this.clock = clock;
         this.metrics = metrics;
-        this.signer = signer;
+        this.intake = intake;
         metrics.registry().gauge("postloom.smtp.connections.open", open);
     }
 
@@ -127,7 +125,7 @@ public final class SmtpServer implements AutoCloseable {
         try (socket) {
             socket.setTcpNoDelay(true);     // we batch replies ourselves (RFC 2920)
             SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), clock, admission);
-            SmtpConnection connection = new SmtpConnection(socket, session, store, signer, tls, connectionSettings, metrics);
+            SmtpConnection connection = new SmtpConnection(socket, session, intake, tls, connectionSettings, metrics);
             connections.add(connection);
             try {
                 if (draining) connection.drain();

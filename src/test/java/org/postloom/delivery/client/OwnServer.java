@@ -12,7 +12,7 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.intake.MessageSigner;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -39,7 +39,7 @@ final class OwnServer implements AutoCloseable {
         var connection = new ConnectionSettings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 1000);
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress(host, 0), false)), session,
                 connection, ConnectionLimits.of(100), store, tls, Clock.systemUTC(), SmtpMetrics.none(),
-                MessageSigner.NONE);
+                Intake.unsigned(store));
         server.start();
     }
 

@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.postloom.intake.MessageSigner;
+import org.postloom.intake.Intake;
 import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.TestSettings;
@@ -27,7 +27,7 @@ final class LiveServer implements AutoCloseable {
     LiveServer(SessionSettings session, ConnectionSettings connection, ConnectionLimits limits, TlsUpgrade tls,
                boolean implicitTls) {
         server = new SmtpServer(List.of(new SmtpServer.Listener(new InetSocketAddress("127.0.0.1", 0), implicitTls)),
-                session, connection, limits, store, tls, Clock.systemUTC(), SmtpMetrics.none(), MessageSigner.NONE);
+                session, connection, limits, store, tls, Clock.systemUTC(), SmtpMetrics.none(), Intake.unsigned(store));
         try {
             server.start();
         } catch (IOException e) {

@@ -1,0 +1,70 @@
+package org.postloom.inject;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.postloom.mail.Mailbox;
+
+/**
+ * One tenant of the relay ({@code postloom.tenants."<name>"}, CONTRACT.md 4): whose token it is,
+ * which egress pool its mail leaves by, how fast it may send and from which sender domains.
+ */
+public final class Tenant {
+
+    /** The tenant of requests made with the admin token, or on loopback with no token configured. */
+    public static final String DEFAULT = "default";
+
+    private final String name;
+    private final Optional<String> token;
+    private final Optional<String> pool;
+    private final Optional<TokenBucket> rate;
+    private final Set<String> senderDomains;
+
+    /**
+     * @param senderDomains envelope sender domains allowed, lower case; empty allows any
+     */
+    public Tenant(String name, Optional<String> token, Optional<String> pool, Optional<Rate> rate,
+                  Set<String> senderDomains, LongSupplier nanoTime) {
+        this.name = name;
+        this.token = token.filter(t -> !t.isBlank());
+        this.pool = pool.filter(p -> !p.isBlank());
+        this.rate = rate.map(r -> new TokenBucket(r, nanoTime));
+        this.senderDomains = Set.copyOf(senderDomains);
+    }
+
+    /** A tenant without token, pool, rate or sender restriction. */
+    static Tenant unrestricted(String name) {
+        return new Tenant(name, Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), System::nanoTime);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    Optional<String> token() {
+        return token;
+    }
+
+    /** The egress pool of this tenant's mail; empty for the default pool. */
+    public Optional<String> pool() {
+        return pool;
+    }
+
+    /** 403 unless the tenant may send with this envelope sender. */
+    void checkSender(Mailbox sender) throws Refusal {
+        if (senderDomains.isEmpty() || senderDomains.contains(sender.domain().toLowerCase(Locale.ROOT))) return;
+        throw Refusal.forbidden("envelope_sender: domain " + sender.domain() + " is not among the sender-domains of tenant "
+                + name);
+    }
+
+    /** Takes one token per message; 429 when the rate is used up. */
+    void admit(int messages) throws Refusal {
+        if (rate.isPresent()) rate.get().take(messages);
+    }
+
+    /** Gives back the tokens of messages that were not queued after all. */
+    void giveBack(int messages) {
+        rate.ifPresent(r -> r.giveBack(messages));
+    }
+}
