@@ -151,7 +151,7 @@ public final class DeliveryEvents implements AutoCloseable {
         String id = key + "." + (attempt == null ? "" : attempt) + type.letter;
         double delay = Duration.between(env.arrival(), now).toMillis() / 1000.0;
         return new Event(id, type, TIME.format(now), env.queueId().toString(), env.sender().toString(), o.recipient().toString(),
-                null, size, headers.messageId(), null, headers.fields().isEmpty() ? null : headers.fields(),
+                null, size, headers.messageId(), tenantOf(env), headers.fields().isEmpty() ? null : headers.fields(),
                 route.site(), attempted ? route.mxHost() : null, attempted ? route.mxAddress() : null, null, null,
                 attempt, o.status(), o.reply(), attempted ? route.tls() : null, delay, bounceClass);
     }
@@ -161,10 +161,15 @@ public final class DeliveryEvents implements AutoCloseable {
         Instant now = clock.instant();
         var event = new Event(env.queueId() + "." + EventType.RECEPTION.letter, EventType.RECEPTION, TIME.format(now),
                 env.queueId().toString(), env.sender().toString(), null,
-                env.recipients().stream().map(Mailbox::toString).toList(), size, headers.messageId(), null,
+                env.recipients().stream().map(Mailbox::toString).toList(), size, headers.messageId(), tenantOf(env),
                 headers.fields().isEmpty() ? null : headers.fields(), null, null, null, null, null, null, null, null,
                 env.tls().isEmpty() ? null : env.tls().split(" ")[0], null, null);
         await(journal.append(List.of(encode(event))));
+    }
+
+    /** The envelope's tenant; mail of no tenant has no {@code tenant} field. */
+    private static String tenantOf(Envelope env) {
+        return env.tenant().isEmpty() ? null : env.tenant();
     }
 
     private MessageHeaders headersOf(QueueId id) {
