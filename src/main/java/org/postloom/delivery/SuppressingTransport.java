@@ -31,13 +31,13 @@ final class SuppressingTransport implements Transport {
         Session session = transport.open(destination);
         return new Session() {
             @Override
-            public List<List<Outcome>> deliver(List<WorkItem> items) {
+            public List<List<Outcome>> deliver(List<Parcel> items) {
                 List<List<Outcome>> out = new ArrayList<>(items.size());
-                for (WorkItem item : items) {
+                for (Parcel item : items) {
                     List<Integer> allowed = item.recipients().stream()
                             .filter(i -> !suppressed.test(item.message().envelope().recipients().get(i))).toList();
                     List<List<Outcome>> sent = allowed.isEmpty() ? List.of(List.of())
-                            : session.deliver(List.of(new WorkItem(item.message(), allowed)));
+                            : session.deliver(List.of(Parcel.of(item.message(), allowed)));
                     if (sent.isEmpty()) break; // stopping: the rest stays as the spool has it
                     List<Outcome> merged = new ArrayList<>(item.recipients().size());
                     int next = 0;
