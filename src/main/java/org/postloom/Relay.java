@@ -25,6 +25,7 @@ import org.postloom.admin.Health;
 import org.postloom.auth.Authenticator;
 import org.postloom.auth.FailureThrottle;
 import org.postloom.auth.UsersFile;
+import org.postloom.cluster.RedisLimits;
 import org.postloom.config.HostPort;
 import org.postloom.config.MapKeys;
 import org.postloom.config.PostloomConfig;
@@ -38,6 +39,7 @@ import org.postloom.delivery.DeliverySettings;
 import org.postloom.delivery.EgressPools;
 import org.postloom.delivery.EgressSource;
 import org.postloom.delivery.schedule.ShapingPolicy;
+import org.postloom.delivery.schedule.SharedLimits;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.MessageStore;
@@ -83,6 +85,7 @@ public final class Relay implements AutoCloseable {
     private DeliveryScheduler delivery;
     private SmtpServer smtp;
     private AdminServer admin;
+    private RedisLimits cluster;
 
     private Relay(PostloomConfig config) {
         this.config = config;
@@ -128,7 +131,9 @@ public final class Relay implements AutoCloseable {
 
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock);
-        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools);
+        SharedLimits shared = sharedLimits(hostname, clock, metrics);
+        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools, shared);
+        if (cluster != null) cluster.wakeWith(delivery::wake);
         delivery.start();
 
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics,
@@ -153,7 +158,8 @@ public final class Relay implements AutoCloseable {
     }
 
     private DeliveryScheduler delivery(String hostname, Inbox inbox, Bouncer bouncer, Clock clock, DeliveryMetrics metrics,
-                                       ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools) {
+                                       ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools,
+                                       SharedLimits shared) {
         PostloomConfig.Delivery d = config.delivery();
         Set<String> verified = d.requireVerifiedTls().orElse(List.of()).stream()
                 .map(s -> s.strip().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
@@ -166,7 +172,19 @@ public final class Relay implements AutoCloseable {
                 spool::openBody, metrics, hostname);
         DeliverySettings settings = new DeliverySettings(shaping, new RetryPolicy(d.minBackoff(), d.maxBackoff(),
                 d.maxQueueLifetime(), 0.2), pools, sources, hostname);
-        return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock, metrics);
+        return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock, metrics, shared);
+    }
+
+    /** With {@code postloom.cluster.redis}: limits held in Redis by every node; else this node's alone. */
+    private SharedLimits sharedLimits(String hostname, Clock clock, PrometheusMeterRegistry metrics) {
+        PostloomConfig.Cluster c = config.cluster();
+        Optional<String> redis = c.redis().filter(r -> !r.isBlank());
+        if (redis.isEmpty()) return SharedLimits.LOCAL;
+        cluster = RedisLimits.start(new RedisLimits.Settings(redis.get(), c.node().filter(n -> !n.isBlank()).orElse(hostname),
+                c.leaseTtl(), c.size()), clock);
+        Gauge.builder("postloom.cluster.redis.up", cluster, l -> l.redisUp() ? 1 : 0)
+                .description("1 while Redis answers, 0 while each node applies its share alone").register(metrics);
+        return cluster;
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
@@ -265,6 +283,7 @@ public final class Relay implements AutoCloseable {
         if (smtp != null) smtp.drain(grace);
         if (admin != null) admin.close();
         if (delivery != null) delivery.drain(grace);
+        if (cluster != null) cluster.close();
         if (spool != null) spool.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

@@ -8,7 +8,7 @@ import java.time.Instant;
  * a fiftieth of a second's worth (at least one) may go at once, so no second sees more than the
  * rate plus that small burst, where a bucket refilled each second would allow twice the rate.
  */
-final class Pacer {
+final class Pacer implements SharedLimits.RateGate {
 
     private final long interval;
     private final long tolerance;
@@ -22,17 +22,20 @@ final class Pacer {
     }
 
     /** Whether one event may happen now. */
-    boolean allows(Instant now) {
+    @Override
+    public boolean allows(Instant now) {
         return nanos(now) >= theoreticalArrival - tolerance;
     }
 
     /** Counts one event at {@code now}; call only when {@link #allows} said yes. */
-    void take(Instant now) {
+    @Override
+    public void take(Instant now) {
         theoreticalArrival = Math.max(theoreticalArrival, nanos(now)) + interval;
     }
 
     /** The earliest instant at which {@link #allows} says yes. */
-    Instant nextAllowed() {
+    @Override
+    public Instant nextAllowed() {
         return Instant.ofEpochSecond(0, theoreticalArrival - tolerance);
     }
 
