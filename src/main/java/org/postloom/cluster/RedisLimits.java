@@ -77,9 +77,10 @@ public final class RedisLimits implements SharedLimits, AutoCloseable {
         this.settings = settings;
         this.executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("cluster").daemon().factory());
         this.health = new RedisHealth(settings.redis(), settings.size(), clock, () -> executor.execute(this::renewAll));
-        // A call slower than this counts as Redis away: the local share decides meanwhile.
-        Duration timeout = settings.leaseTtl().dividedBy(6).compareTo(Duration.ofSeconds(1)) < 0
-                ? settings.leaseTtl().dividedBy(6) : Duration.ofSeconds(1);
+        // A call slower than this counts as Redis away: the local share decides meanwhile. Within a
+        // third of the lease time, so a renewal that times out still leaves time for the next one.
+        Duration third = settings.leaseTtl().dividedBy(3);
+        Duration timeout = third.compareTo(Duration.ofSeconds(1)) < 0 ? third : Duration.ofSeconds(1);
         this.link = new RedisLink(settings.uri(), timeout, health, executor);
         this.cluster = new ClusterContext(link, health, settings.node(), settings.leaseTtl(), settings.size(), clock, executor);
     }

@@ -120,10 +120,9 @@ final class RedisLink implements AutoCloseable {
         });
     }
 
+    /** Before the first connection: the attempts report to {@link RedisHealth}, which starts as down. */
     private <T> CompletionStage<T> notConnected() {
-        IllegalStateException error = new IllegalStateException("not connected to " + uri.getHost() + ":" + uri.getPort());
-        health.failed(error);
-        return CompletableFuture.failedFuture(error);
+        return CompletableFuture.failedFuture(new IllegalStateException("not connected to " + uri.getHost() + ":" + uri.getPort()));
     }
 
     @Override
