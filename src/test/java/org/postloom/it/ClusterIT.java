@@ -156,14 +156,16 @@ class ClusterIT {
             Files.write(config, lines);
             settings.add(RelayProcess.Settings.in(work).host("127.0.7." + (i + 1)).set("POSTLOOM_CONFIG", config.toString()));
         }
-        // Side by side: three JVMs start in the time of one or two.
+        // Side by side (a thread each, not the common pool's one or two): three JVMs start in the time of one or two.
+        var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
         var starting = settings.stream().map(s -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return relays.start(s);
             } catch (IOException | InterruptedException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        })).toList();
+        }, threads)).toList();
+        threads.shutdown();
         return starting.stream().map(java.util.concurrent.CompletableFuture::join).toList();
     }
 
