@@ -115,6 +115,18 @@ final class CapturingSink implements AutoCloseable {
         peakOpen.set(openNow.get());
     }
 
+    int openNow() {
+        return openNow.get();
+    }
+
+    /** Forgets what it accepted and counted, for the next part of a test that keeps the sink. */
+    void forget() {
+        accepted.clear();
+        acceptedAt.clear();
+        stalled.set(0);
+        resetPeak();
+    }
+
     void policy(Policy newPolicy) {
         policy = newPolicy;
     }

@@ -64,6 +64,10 @@ final class RedisServer implements AutoCloseable {
         fail("redis-server did not answer PING on " + host + ":" + port + " within " + START_TIMEOUT);
     }
 
+    boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
     /** Stops it (SIGTERM; SIGKILL if it lingers) and waits until it is gone. */
     void stop() throws InterruptedException {
         if (process == null || !process.isAlive()) return;

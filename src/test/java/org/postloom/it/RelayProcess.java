@@ -161,6 +161,10 @@ final class RelayProcess implements AutoCloseable {
         return implicitTlsPort.orElseThrow(() -> new IllegalStateException("started without implicitTls()"));
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     long pid() {
         return process.pid();
     }
