@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import org.postloom.admin.AdminServer;
 import org.postloom.admin.Health;
 import org.postloom.auth.Authenticator;
+import org.postloom.smtp.Authentication;
 import org.postloom.auth.FailureThrottle;
 import org.postloom.auth.UsersFile;
 import org.postloom.cluster.RedisLimits;
@@ -33,6 +34,7 @@ import org.postloom.delivery.Bouncer;
 import org.postloom.dkim.DkimKeys;
 import org.postloom.dkim.DkimSettings;
 import org.postloom.dkim.DkimSigner;
+import org.postloom.intake.MessageSigner;
 import org.postloom.delivery.DeliveryMetrics;
 import org.postloom.delivery.DeliveryScheduler;
 import org.postloom.delivery.DeliverySettings;
@@ -42,8 +44,8 @@ import org.postloom.delivery.schedule.ShapingPolicy;
 import org.postloom.delivery.schedule.SharedLimits;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
+import org.postloom.intake.MessageStore;
+import org.postloom.intake.IntakeException;
 import org.postloom.delivery.Inbox;
 import org.postloom.delivery.NextHop;
 import org.postloom.delivery.QueueControl;
@@ -60,7 +62,6 @@ import org.postloom.smtp.RelayPolicy;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
-import org.postloom.smtp.server.MessageSigner;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
@@ -130,7 +131,7 @@ public final class Relay implements AutoCloseable {
                 .max().orElse(0)).register(metrics);
 
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock);
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
         SharedLimits shared = sharedLimits(hostname, clock, metrics);
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools, shared);
         if (cluster != null) cluster.wakeWith(delivery::wake);
@@ -171,7 +172,7 @@ public final class Relay implements AutoCloseable {
                 hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
                 spool::openBody, metrics, hostname);
         DeliverySettings settings = new DeliverySettings(shaping, new RetryPolicy(d.minBackoff(), d.maxBackoff(),
-                d.maxQueueLifetime(), 0.2), pools, sources, hostname);
+                d.maxQueueLifetime(), 0.2), d.delayWarning(), pools, sources, hostname);
         return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock, metrics, shared);
     }
 
@@ -222,9 +223,9 @@ public final class Relay implements AutoCloseable {
     }
 
     private SessionSettings sessionSettings(String hostname) {
-        Authenticator auth = config.auth().usersFile().filter(p -> !p.toString().isBlank())
-                .map(file -> new Authenticator(new UsersFile(file), new FailureThrottle()))
-                .orElse(Authenticator.NONE);
+        Authentication auth = config.auth().usersFile().filter(p -> !p.toString().isBlank())
+                .<Authentication>map(file -> new Authenticator(new UsersFile(file), new FailureThrottle()))
+                .orElse(Authentication.NONE);
         return new SessionSettings(hostname, config.limits().messageSize(), config.limits().recipients(),
                 config.limits().errors(), true,
                 RelayPolicy.of(config.relay().networks(), config.relay().domains().orElse(List.of())), auth);
@@ -256,7 +257,7 @@ public final class Relay implements AutoCloseable {
             }
 
             @Override
-            public Reception receive(Envelope envelope) throws SpoolException {
+            public Reception receive(Envelope envelope) throws IntakeException {
                 return spool.receive(envelope.withEgressSource(pools.choose(envelope)));
             }
         };

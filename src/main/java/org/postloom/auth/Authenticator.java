@@ -5,20 +5,15 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import org.postloom.mail.Mailbox;
+import org.postloom.smtp.Authentication;
 
 /**
  * Decides SMTP AUTH (RFC 4954): checks a user's password against the users file, slows down
  * guessing from an address that keeps failing, and says which senders a user may use.
  */
-public final class Authenticator {
+public final class Authenticator implements Authentication {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.auth");
-
-    /** The answer to one attempt: who, if anyone, and how long to wait before replying. */
-    public record Verdict(Optional<String> user, Duration delay) {}
-
-    /** AUTH switched off: not advertised, not accepted. */
-    public static final Authenticator NONE = new Authenticator(null, new FailureThrottle());
 
     private final UsersFile users;
     private final FailureThrottle throttle;
@@ -28,10 +23,12 @@ public final class Authenticator {
         this.throttle = throttle;
     }
 
+    @Override
     public boolean enabled() {
         return users != null;
     }
 
+    @Override
     public Verdict check(InetAddress client, String user, char[] password) {
         boolean ok = enabled() && users.find(user).map(u -> PasswordHash.matches(u.hash(), password)).orElse(false);
         if (ok) {
@@ -46,6 +43,7 @@ public final class Authenticator {
     }
 
     /** Whether the user may use this envelope sender; a user without a senders list may use any. */
+    @Override
     public boolean maySendAs(String user, Mailbox sender) {
         if (sender.isNull() || !enabled()) return true;
         return users.find(user).map(u -> u.senders().isEmpty() || u.senders().stream().anyMatch(allowed -> {

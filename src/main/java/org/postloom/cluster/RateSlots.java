@@ -20,6 +20,7 @@ final class RateSlots implements SharedLimits.RateGate {
 
     private static final Duration BATCH = Duration.ofMillis(100);
     private static final int MAX_BATCH = 50;
+    private static final Duration LATE = Duration.ofMillis(50);
 
     private final String key;
     private final ClusterContext cluster;
@@ -37,7 +38,7 @@ final class RateSlots implements SharedLimits.RateGate {
         this.cluster = cluster;
         this.alone = SharedLimits.LOCAL.rate(key, cluster.share(rate));
         this.intervalMicros = Math.max(1, rate.intervalNanos() / 1000);
-        long burst = Math.max(1, (long) Math.ceil(rate.perSecond() / 50)); // as the local pacer's
+        long burst = Math.max(1, (long) Math.ceil(rate.perSecond() / 20)); // as the local pacer's: 5 %
         this.toleranceMicros = (burst - 1) * intervalMicros;
         this.batch = (int) Math.max(1, Math.min(MAX_BATCH, Math.ceil(rate.perSecond() * BATCH.toNanos() / 1e9)));
         this.horizonMicros = Math.max(BATCH.toNanos() / 1000, intervalMicros);
@@ -46,8 +47,9 @@ final class RateSlots implements SharedLimits.RateGate {
     @Override
     public synchronized boolean allows(Instant now) {
         if (!cluster.health().up()) return alone.allows(now);
-        // A slot not spent within one interval is gone: spending a pile of old ones would be a burst.
-        Instant stale = now.minusNanos(intervalMicros * 1000);
+        // A slot may be spent a little late (a loop on a busy machine wakes late), up to a
+        // twentieth of a second or one interval; older ones are gone, or a pile of them would be a burst.
+        Instant stale = now.minusNanos(Math.max(LATE.toNanos(), intervalMicros * 1000));
         while (!slots.isEmpty() && slots.peek().isBefore(stale)) slots.poll();
         if (slots.size() <= batch / 2 && !reserving && !now.isBefore(askAgainAt)) reserve();
         Instant next = slots.peek();

@@ -284,6 +284,11 @@ public interface PostloomConfig {
         /** Domains whose MX must offer TLS with a certificate valid for its name (else mail waits). */
         @WithName("require-verified-tls")
         Optional<List<String>> requireVerifiedTls();
+
+        /** A recipient deferred this long gets a DELAY report (RFC 3461), once; PT0S = never. */
+        @WithName("delay-warning")
+        @WithDefault("PT4H")
+        Duration delayWarning();
     }
 
     interface Limits {

@@ -3,37 +3,55 @@ package org.postloom.delivery;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.postloom.delivery.DsnReport.Kind;
+import org.postloom.delivery.DsnReport.Returned;
 import org.postloom.delivery.client.LineFolder;
+import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
+import org.postloom.mail.RecipientDsn;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageStore;
 import org.postloom.spool.SpooledMessage;
 
 /**
- * Tells a sender that some recipients failed for good: a delivery status notification (RFC 3464,
- * multipart/report of RFC 6522) sent from the null sender, so it can never bounce in turn
- * (RFC 5321 4.5.5). It goes into the spool like any message and is delivered like one.
+ * Tells a sender what became of recipients: a delivery status notification (RFC 3464, in the
+ * multipart/report of RFC 6522) from the null sender, so it can never bounce in turn (RFC 5321
+ * 4.5.5). One report lists every recipient of its kind that it is given; recipients whose NOTIFY
+ * does not ask for that kind are left out (RFC 3461 4.1), and nothing is sent to the null sender.
+ * It goes into the spool like any message and is delivered like one.
  */
 public final class Bouncer {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
-    private static final DateTimeFormatter RFC_5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
     /** The original headers are returned, but not an unbounded amount of them. */
     private static final int MAX_RETURNED_HEADERS = 64 * 1024;
+    /** Room for the report's own parts besides a message returned whole. */
+    private static final long REPORT_OVERHEAD = 16 * 1024;
 
-    /** A recipient that failed, with the reply or reason to report. */
-    public record Failure(Mailbox recipient, String status, String diagnostic) {}
+    /**
+     * One recipient to report on.
+     *
+     * @param recipient      index into the original envelope's recipients
+     * @param remoteMta      the next hop's host name, or empty when none was reached
+     * @param willRetryUntil for a delay, when the relay gives up
+     */
+    public record Notice(int recipient, String status, String diagnostic, String remoteMta,
+                         Optional<Instant> willRetryUntil) {
+        public Notice(int recipient, String status, String diagnostic, String remoteMta) {
+            this(recipient, status, diagnostic, remoteMta, Optional.empty());
+        }
+    }
 
-    /** Reads a message's stored body (Received header first), to return its headers. */
+    /** Reads a message's stored body (Received header first), to return it or its headers. */
     public interface BodyReader {
         InputStream open(SpooledMessage message) throws IOException;
     }
@@ -42,100 +60,127 @@ public final class Bouncer {
     private final BodyReader bodies;
     private final String hostname;
     private final Clock clock;
+    private final long reportSizeLimit;
 
-    public Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock) {
+    /**
+     * @param reportSizeLimit the largest report: RET=FULL returns the whole message only if the
+     *                        report stays within it ({@code postloom.limits.message-size}), else the headers
+     */
+    public Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock, long reportSizeLimit) {
         this.store = store;
         this.bodies = bodies;
         this.hostname = hostname;
         this.clock = clock;
+        this.reportSizeLimit = reportSizeLimit;
     }
 
-    /** Queues the notification; returns only once it is durable. Nothing is sent for the null sender. */
-    public void bounce(SpooledMessage original, List<Failure> failures) throws SpoolException {
+    public Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock) {
+        this(store, bodies, hostname, clock, 10L * 1024 * 1024);
+    }
+
+    public void failed(SpooledMessage original, List<Notice> notices) throws IntakeException {
+        report(original, Kind.FAILED, notices);
+    }
+
+    public void delayed(SpooledMessage original, List<Notice> notices) throws IntakeException {
+        report(original, Kind.DELAYED, notices);
+    }
+
+    public void relayed(SpooledMessage original, List<Notice> notices) throws IntakeException {
+        report(original, Kind.RELAYED, notices);
+    }
+
+    /** Whether the recipient's NOTIFY asks for this kind of report (RFC 3461 4.1; none = FAILURE,DELAY). */
+    static boolean wanted(RecipientDsn dsn, Kind kind) {
+        return switch (kind) {
+            case FAILED -> dsn.wantsFailure();
+            case DELAYED -> dsn.wantsDelay();
+            case RELAYED -> dsn.wantsSuccess();
+        };
+    }
+
+    private void report(SpooledMessage original, Kind kind, List<Notice> notices) throws IntakeException {
         Envelope env = original.envelope();
+        List<Notice> wanted = notices.stream().filter(n -> wanted(env.dsnOf(n.recipient()), kind)).toList();
+        if (wanted.isEmpty()) return;
         if (env.sender().isNull()) {
             LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=null-sender");
             return;
         }
-        Envelope bounce = new Envelope(store.newQueueId(), Mailbox.NULL, List.of(env.sender()), Envelope.BodyType.EIGHT_BIT_MIME,
-                env.sender().isInternationalized(), clock.instant(), "bounce of " + env.queueId(), "");
-        try (MessageStore.Reception reception = store.receive(bounce)) {
+        Instant now = clock.instant();
+        Envelope report = new Envelope(store.newQueueId(), Mailbox.NULL, List.of(env.sender()), Envelope.BodyType.EIGHT_BIT_MIME,
+                env.sender().isInternationalized(), now, "report on " + env.queueId(), "");
+        List<DsnReport.Line> lines = wanted.stream().map(n -> new DsnReport.Line(env.recipients().get(n.recipient()),
+                env.dsnOf(n.recipient()), n.status(), n.diagnostic(), n.remoteMta(), now, n.willRetryUntil())).toList();
+        DsnReport text = new DsnReport(kind, env, lines, hostname, "=_" + UUID.randomUUID(), report.queueId().value(),
+                now, clock.getZone());
+        Returned returned = returned(original, kind);
+        try (MessageStore.Reception reception = store.receive(report)) {
             // RFC 5322 2.1.1: a verbose remote reply or a long returned header line must not make
             // a line over 998 octets; folding keeps all of it.
             LineFolder folded = new LineFolder(reception.body());
-            folded.write(report(original, failures, bounce).getBytes(StandardCharsets.UTF_8));
+            folded.write(text.head(returned).getBytes(StandardCharsets.UTF_8));
+            writeReturned(original, returned, folded);
+            folded.write(text.tail().getBytes(StandardCharsets.UTF_8));
             folded.finish();
             reception.commit();
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             throw e;
         } catch (IOException e) {
-            throw new SpoolException(SpoolException.Kind.FAILED, "cannot write bounce: " + e.getMessage(), e);
+            throw new IntakeException(IntakeException.Kind.FAILED, "cannot write report: " + e.getMessage(), e);
         }
-        LOG.log(System.Logger.Level.INFO, "dsn-sent id=" + env.queueId() + " to=<" + env.sender() + "> nrcpt=" + failures.size()
-                + " dsn=" + bounce.queueId());
+        LOG.log(System.Logger.Level.INFO, "dsn-sent id=" + env.queueId() + " to=<" + env.sender() + "> action=" + kind.action
+                + " nrcpt=" + wanted.size() + " dsn=" + report.queueId());
     }
 
-    private String report(SpooledMessage original, List<Failure> failures, Envelope bounce) {
+    /**
+     * RET=FULL returns the message on failure if it fits (RFC 3461 4.3); otherwise, and for delay
+     * and relay reports, the headers. A REQUIRETLS message returns nothing: the report may travel
+     * in clear text, and the sender asked that the content never does (RFC 8689 4.3).
+     */
+    private Returned returned(SpooledMessage original, Kind kind) {
         Envelope env = original.envelope();
-        String boundary = "=_" + UUID.randomUUID();
-        ZonedDateTime now = ZonedDateTime.now(clock);
-        StringBuilder m = new StringBuilder();
-        m.append("From: Mail Delivery System <MAILER-DAEMON@").append(hostname).append(">\r\n")
-                .append("To: <").append(env.sender()).append(">\r\n")
-                .append("Subject: Undelivered Mail Returned to Sender\r\n")
-                .append("Date: ").append(RFC_5322.format(now)).append("\r\n")
-                .append("Message-ID: <").append(bounce.queueId()).append('@').append(hostname).append(">\r\n")
-                .append("Auto-Submitted: auto-replied\r\n")     // RFC 3834 5
-                .append("MIME-Version: 1.0\r\n")
-                .append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"").append(boundary).append("\"\r\n")
-                .append("\r\n");
-        m.append("--").append(boundary).append("\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-                .append("This is the mail system at host ").append(hostname).append(".\r\n\r\n")
-                .append("Your message could not be delivered to one or more recipients.\r\n\r\n");
-        for (Failure f : failures) {
-            m.append("<").append(f.recipient()).append(">: ").append(oneLine(f.diagnostic())).append("\r\n");
-        }
-        m.append("\r\n--").append(boundary).append("\r\nContent-Type: message/delivery-status\r\n\r\n")
-                .append("Reporting-MTA: dns; ").append(hostname).append("\r\n")
-                .append("X-Postloom-Queue-ID: ").append(env.queueId()).append("\r\n")
-                .append("Arrival-Date: ").append(RFC_5322.format(env.arrival().atZone(clock.getZone()))).append("\r\n");
-        for (Failure f : failures) {
-            String type = f.recipient().isInternationalized() ? "utf-8" : "rfc822";
-            m.append("\r\nFinal-Recipient: ").append(type).append("; ").append(f.recipient()).append("\r\n")
-                    .append("Action: failed\r\n")
-                    .append("Status: ").append(f.status()).append("\r\n")
-                    .append("Diagnostic-Code: smtp; ").append(oneLine(f.diagnostic())).append("\r\n");
-        }
-        m.append("\r\n--").append(boundary).append("\r\nContent-Type: text/rfc822-headers\r\n\r\n")
-                .append(originalHeaders(original))
-                .append("\r\n--").append(boundary).append("--\r\n");
-        return m.toString();
+        if (env.requireTls()) return Returned.NOTHING;
+        boolean full = kind == Kind.FAILED && env.dsn().ret() == DsnRequest.Return.FULL
+                && original.bodySize() + REPORT_OVERHEAD <= reportSizeLimit;
+        return full ? Returned.FULL : Returned.HEADERS;
     }
 
-    /** The header section of the original, up to the blank line; what cannot be read is left out. */
-    private String originalHeaders(SpooledMessage original) {
-        try (InputStream in = bodies.open(original)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int b;
-            int lineLength = 0;
-            while ((b = in.read()) != -1 && out.size() < MAX_RETURNED_HEADERS) {
-                out.write(b);
-                if (b == '\n') {
-                    if (lineLength <= 1) break;      // the blank line that ends the headers
-                    lineLength = 0;
-                } else {
-                    lineLength++;
-                }
-            }
-            String headers = out.toString(StandardCharsets.UTF_8);
-            return headers.endsWith("\r\n\r\n") ? headers.substring(0, headers.length() - 2) : headers;
+    /** The original, whole or its header section; what cannot be read is left out. */
+    private void writeReturned(SpooledMessage original, Returned returned, OutputStream out) throws IOException {
+        if (returned == Returned.NOTHING) return;
+        InputStream in;
+        try {
+            in = bodies.open(original);
         } catch (IOException e) {
-            return "";
+            LOG.log(System.Logger.Level.WARNING, "dsn: cannot read " + original.queueId() + ": " + e.getMessage());
+            return;
+        }
+        try (in) {
+            if (returned == Returned.FULL) {
+                in.transferTo(out);
+            } else {
+                out.write(headerSection(in));
+            }
         }
     }
 
-    private static String oneLine(String s) {
-        return s.replaceAll("[\\r\\n]+", " ");
+    /** The header section, up to the blank line (not included), at most 64 KiB. */
+    private static byte[] headerSection(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int b;
+        int lineLength = 0;
+        while ((b = in.read()) != -1 && out.size() < MAX_RETURNED_HEADERS) {
+            out.write(b);
+            if (b == '\n') {
+                if (lineLength <= 1) break;      // the blank line that ends the headers
+                lineLength = 0;
+            } else {
+                lineLength++;
+            }
+        }
+        String headers = out.toString(StandardCharsets.ISO_8859_1);
+        int length = headers.endsWith("\r\n\r\n") ? out.size() - 2 : out.size();
+        return Arrays.copyOf(out.toByteArray(), length);
     }
-
 }

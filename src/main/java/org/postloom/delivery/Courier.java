@@ -7,22 +7,25 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.postloom.delivery.schedule.Attempt;
+import org.postloom.delivery.client.Outcome;
 
 /**
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,
  * report to the scheduler, and, while the connection is fit, wait for the scheduler to hand it
  * more work for the same egress path (connection reuse), until it gets none. A reply that makes a
- * suspend rule fire stops it at once: the rest of its batch goes back untouched.
+ * reply rule fire stops it at once: the rest of its batch goes back untouched.
  */
 final class Courier implements Runnable {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
 
     /**
-     * What a courier tells the scheduler after each batch.
+     * What a courier tells the scheduler after each batch, and once more, with a null
+     * {@code attempt}, when it has closed after the scheduler told it to hang up.
      *
      * @param next completed by the scheduler with more work, or an empty list to hang up; null
-     *             when the courier hangs up anyway (connection unfit, budget spent, halted)
+     *             when the courier hangs up anyway (connection unfit, budget spent, halted): then
+     *             the connection is closed before the report is sent
      */
     record Report(long connection, Attempt<WorkItem> attempt, CompletableFuture<List<WorkItem>> next) {}
 
@@ -52,16 +55,31 @@ final class Courier implements Runnable {
         this.retryOnCrash = retryOnCrash;
     }
 
+    /** Connections count against their path's limits until closed, QUIT included: they report after closing. */
     @Override
     public void run() {
         int carried = 0;
-        try (Transport.Session session = transport.open(hop, source)) {
-            while (!batch.isEmpty()) {
+        Transport.Session session = transport.open(hop, source);
+        try {
+            while (true) {
                 Report report = carry(session, carried);
                 carried += report.attempt().attempted();
+                if (report.next() == null) {
+                    session.close();
+                    scheduler.accept(report);
+                    return;
+                }
                 scheduler.accept(report);
-                batch = report.next() == null ? List.of() : report.next().join();
+                batch = report.next().join();
+                if (batch.isEmpty()) {
+                    session.close();
+                    scheduler.accept(new Report(connection, null, null));
+                    return;
+                }
             }
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
         }
     }
 
@@ -84,7 +102,7 @@ final class Courier implements Runnable {
             for (WorkItem item : batch) {
                 List<List<Outcome>> outcomes = session.deliver(List.of(item));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
-                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), item, outcomes.getFirst());
+                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), session.remoteMta(), item, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;

@@ -74,7 +74,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.router = router;
         this.dns = dns;
         this.transport = transport;
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), clock, RandomGenerator.getDefault(), metrics);
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock, RandomGenerator.getDefault(), metrics);
         this.settings = settings;
         this.clock = clock;
         this.schedule = new Schedule<>(settings.shaping(), settings.retry().minBackoff(), settings.retry().maxBackoff(),
@@ -121,6 +121,10 @@ public final class DeliveryScheduler implements AutoCloseable {
             schedule.resolved(r.domain(), r.site().site(), r.site().mx(), now.plus(r.site().believedFor()), now);
         }
         for (Courier.Report r; (r = reports.poll()) != null; ) {
+            if (r.attempt() == null) {
+                schedule.closed(r.connection());
+                continue;
+            }
             if (r.next() != null) waiting.put(r.connection(), r.next());
             schedule.report(r.connection(), r.attempt(), now);
         }

@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.postloom.delivery.schedule.Attempt;
+import org.postloom.delivery.client.Outcome;
+import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
@@ -17,81 +20,113 @@ import org.postloom.spool.SpooledMessage;
 
 /**
  * Turns one attempt's outcomes into durable recipient states: delivered, failed (and bounced),
- * or deferred to a retry time. The bounce is made durable before the failure is recorded, so a
- * crash in between can repeat a bounce but never lose one.
+ * or deferred to a retry time. The reports the attempt calls for (failed; delayed past the delay
+ * warning; relayed to a hop without DSN, RFC 3461 5.2.2) are made durable before the states are
+ * recorded, so a crash in between can repeat a report but never lose one.
  */
 final class OutcomeRecorder {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
 
+    /** The reports one attempt calls for, one list per kind. */
+    private record Reports(List<Bouncer.Notice> failed, List<Bouncer.Notice> delayed, List<Bouncer.Notice> relayed) {
+        Reports() {
+            this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
     private final Spool spool;
     private final Bouncer bouncer;
     private final RetryPolicy retry;
+    private final Duration delayWarning;
     private final Clock clock;
     private final RandomGenerator random;
     private final DeliveryMetrics metrics;
 
-    OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Clock clock, RandomGenerator random,
-                    DeliveryMetrics metrics) {
+    OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Duration delayWarning, Clock clock,
+                    RandomGenerator random, DeliveryMetrics metrics) {
         this.metrics = metrics;
         this.spool = spool;
         this.bouncer = bouncer;
         this.retry = retry;
+        this.delayWarning = delayWarning;
         this.clock = clock;
         this.random = random;
     }
 
-    /** Records the outcomes of one item; returns what must be tried again, if anything. */
-    Attempt.Retry<WorkItem> record(String via, WorkItem item, List<Outcome> outcomes) {
+    /**
+     * Records the outcomes of one item; returns what must be tried again, if anything.
+     *
+     * @param remoteMta the host the item went to, for the reports; empty if none was reached
+     */
+    Attempt.Retry<WorkItem> record(String via, String remoteMta, WorkItem item, List<Outcome> outcomes) {
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
         boolean expired = retry.expired(arrival, now);
         Instant next = retry.nextAttempt(arrival, now, random);
         Duration delay = Duration.between(arrival, now);
+        boolean warnDelay = !delayWarning.isZero() && delay.compareTo(delayWarning) >= 0;
         Map<Integer, RecipientState> states = new HashMap<>();
-        List<Bouncer.Failure> failures = new ArrayList<>();
+        Reports reports = new Reports();
         List<Integer> again = new ArrayList<>();
         for (int i = 0; i < item.recipients().size(); i++) {
             int index = item.recipients().get(i);
             Mailbox rcpt = message.envelope().recipients().get(index);
             Outcome outcome = outcomes.get(i);
             String reply = outcome.reply().toString().strip();
+            String status = outcome.reply().enhancedStatus();
             String event = switch (outcome) {
                 case Outcome.Delivered d -> {
                     states.put(index, RecipientState.DELIVERED);
+                    if (!d.dsnPassedOn()) reports.relayed().add(new Bouncer.Notice(index, status, reply, remoteMta));
                     yield "delivered";
                 }
                 case Outcome.Failed f -> {
                     states.put(index, new RecipientState.Failed(reply));
-                    failures.add(new Bouncer.Failure(rcpt, f.reply().enhancedStatus(), reply));
+                    reports.failed().add(new Bouncer.Notice(index, status, reply, remoteMta));
                     yield "bounced";
                 }
                 case Outcome.Deferred d when expired -> {
                     String why = "gave up after " + retry.maxLifetime().toDays() + " days in the queue; last reply: " + reply;
                     states.put(index, new RecipientState.Failed(why));
-                    failures.add(new Bouncer.Failure(rcpt, "5.4.7", why));  // RFC 3463: delivery time expired
+                    // RFC 3463: 5.4.7, delivery time expired
+                    reports.failed().add(new Bouncer.Notice(index, "5.4.7", why, remoteMta));
                     yield "expired";
                 }
                 case Outcome.Deferred d -> {
-                    states.put(index, new RecipientState.Deferred(next, reply));
+                    boolean reported = warnDelay && delayReported(message, index);
+                    if (warnDelay && !reported) {
+                        reports.delayed().add(new Bouncer.Notice(index, status, reply, remoteMta,
+                                Optional.of(arrival.plus(retry.maxLifetime()))));
+                    }
+                    states.put(index, new RecipientState.Deferred(next, reply, warnDelay));
                     again.add(index);
                     yield "deferred";
                 }
             };
             metrics.recipient(event, delay);
             LOG.log(System.Logger.Level.INFO, event + " id=" + message.queueId() + " to=<" + rcpt + "> via=" + via
-                    + " delay=" + delay.toMillis() / 1000.0 + "s status=" + outcome.reply().enhancedStatus()
+                    + " delay=" + delay.toMillis() / 1000.0 + "s status=" + status
                     + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
         }
         try {
-            if (!failures.isEmpty()) bouncer.bounce(message, failures);
+            if (!reports.failed().isEmpty()) bouncer.failed(message, reports.failed());
+            if (!reports.delayed().isEmpty()) bouncer.delayed(message, reports.delayed());
+            if (!reports.relayed().isEmpty()) bouncer.relayed(message, reports.relayed());
             spool.recordAll(message.queueId(), states);
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
             return new Attempt.Retry<>(item, now.plus(retry.minBackoff()));
         }
         return again.isEmpty() ? null : new Attempt.Retry<>(item.withRecipients(again), next);
+    }
+
+    /** Whether the spool says this recipient's delay was reported already (the item's copy may be older). */
+    private boolean delayReported(SpooledMessage message, int index) {
+        RecipientState now = spool.message(message.queueId()).map(m -> m.recipients().get(index))
+                .orElse(message.recipients().get(index));
+        return now instanceof RecipientState.Deferred d && d.delayReported();
     }
 }

@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 import org.postloom.delivery.schedule.Schedule;
 import org.postloom.delivery.schedule.SiteView;
 import java.util.stream.Collectors;
+import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.RecipientState;
@@ -160,20 +161,20 @@ public final class QueueControl {
      * Removes a message from the queue for good: its open recipients become failed (and, if asked,
      * the sender gets a bounce saying so). Returns false if there is no such live message.
      */
-    public boolean delete(QueueId id, boolean bounce) throws SpoolException {
+    public boolean delete(QueueId id, boolean bounce) throws IntakeException {
         Optional<SpooledMessage> found = spool.message(id);
         if (found.isEmpty()) return false;
         answer(schedule -> schedule.remove(i -> i.queueId().equals(id)));
         SpooledMessage message = found.get();
         String why = "550 5.0.0 Deleted from the queue by the operator";
         Map<Integer, RecipientState> states = new HashMap<>();
-        List<Bouncer.Failure> failures = new ArrayList<>();
+        List<Bouncer.Notice> failures = new ArrayList<>();
         for (int i = 0; i < message.recipients().size(); i++) {
             if (message.recipients().get(i).isFinal()) continue;
             states.put(i, new RecipientState.Failed(why));
-            failures.add(new Bouncer.Failure(message.envelope().recipients().get(i), "5.0.0", why));
+            failures.add(new Bouncer.Notice(i, "5.0.0", why, ""));
         }
-        if (bounce && !failures.isEmpty()) bouncer.bounce(message, failures);
+        if (bounce && !failures.isEmpty()) bouncer.failed(message, failures);
         spool.recordAll(id, states);
         System.getLogger("org.postloom.delivery").log(System.Logger.Level.INFO,
                 "deleted id=" + id + " nrcpt=" + states.size() + " bounce=" + bounce);

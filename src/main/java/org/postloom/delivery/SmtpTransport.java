@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
 import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.MessageBody;
 import org.postloom.delivery.client.OutboundConnection;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.delivery.client.SiteFailure;
+import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MailHost;
 import org.postloom.dns.Resolution;
 import org.postloom.mail.QueueId;
@@ -93,13 +95,18 @@ public final class SmtpTransport implements Transport {
             }
             List<List<Outcome>> results = new ArrayList<>(items.size());
             Outcome lastSiteFailure = null;
+            ClientSettings hopSettings = clientSettings; // the hop's, from this session's egress source
             for (WorkItem item : items) {
                 if (stopping) break;
+                if (ignoresTlsPolicy(item, hopSettings)) {
+                    results.add(sendOnce(item, hopSettings.withTlsPolicy(TlsPolicy.OPPORTUNISTIC)));
+                    continue;
+                }
                 if (connection == null || !connection.isReusable()) {
                     if (connection != null) connection.close();
                     connection = null;
                     try {
-                        Connected c = connect(routing.candidates(), clientSettings);
+                        Connected c = connect(routing.candidates(), hopSettings);
                         connection = c.connection();
                         host = c.host();
                     } catch (SiteFailure e) {
@@ -110,11 +117,41 @@ public final class SmtpTransport implements Transport {
                     results.add(Collections.nCopies(item.recipients().size(), lastSiteFailure));
                     continue;
                 }
-                QueueId id = item.message().queueId();
-                MessageBody body = new MessageBody(item.message().bodySize(), () -> bodies.open(id));
-                results.add(connection.send(item.message().envelope(), item.recipients(), body));
+                results.add(connection.send(item.message().envelope(), item.recipients(), body(item)));
             }
             return results;
+        }
+
+        /**
+         * RFC 8689 5: a message with {@code TLS-Required: No} (and without REQUIRETLS, which
+         * overrides it, 4.1) goes even where this hop's TLS policy demands a verified certificate.
+         */
+        private boolean ignoresTlsPolicy(WorkItem item, ClientSettings hopSettings) {
+            if (hopSettings.tlsPolicy() != TlsPolicy.REQUIRED_VERIFIED || item.message().envelope().requireTls()) return false;
+            try (InputStream in = bodies.open(item.message().queueId())) {
+                return TlsRequiredHeader.saysNo(in);
+            } catch (IOException e) {
+                return false; // the policy holds; the attempt itself will report the unreadable body
+            }
+        }
+
+        /** One item over a connection of its own, closed afterwards. */
+        private List<Outcome> sendOnce(WorkItem item, ClientSettings relaxed) {
+            try {
+                Connected c = connect(routing.candidates(), relaxed);
+                try {
+                    return c.connection().send(item.message().envelope(), item.recipients(), body(item));
+                } finally {
+                    c.connection().quit();
+                }
+            } catch (SiteFailure e) {
+                return Collections.nCopies(item.recipients().size(), e.outcome());
+            }
+        }
+
+        private MessageBody body(WorkItem item) {
+            QueueId id = item.message().queueId();
+            return new MessageBody(item.message().bodySize(), () -> bodies.open(id));
         }
 
         @Override
@@ -129,6 +166,11 @@ public final class SmtpTransport implements Transport {
             String tls = connection.tlsDescription();
             return hop + from + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
                     + "]:" + connection.address().getPort() + " tls=" + (tls.isEmpty() ? "none" : tls.replace(' ', '/'));
+        }
+
+        @Override
+        public String remoteMta() {
+            return connection == null || host == null ? "" : host;
         }
 
         @Override

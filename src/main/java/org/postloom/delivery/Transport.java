@@ -2,6 +2,7 @@ package org.postloom.delivery;
 
 import java.util.List;
 import java.util.function.BiFunction;
+import org.postloom.delivery.client.Outcome;
 
 /**
  * Carries work items to one destination (the seam between the scheduler and SMTP: the scheduler
@@ -34,6 +35,11 @@ public interface Transport {
 
         /** Where the last items went: host, address and TLS, for the log. */
         String via();
+
+        /** The host name of the server the last items went to (a report's Remote-MTA); empty if none. */
+        default String remoteMta() {
+            return "";
+        }
 
         /** Says goodbye (QUIT) and closes. */
         @Override

@@ -6,10 +6,10 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.postloom.intake.MessageSigner;
+import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
-import org.postloom.smtp.server.MessageSigner;
-import org.postloom.spool.MessageStore.Reception;
 
 /**
  * DKIM signing at reception (RFC 6376, RFC 8463): the client's content streams through a

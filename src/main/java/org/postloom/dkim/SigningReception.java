@@ -1,9 +1,9 @@
 package org.postloom.dkim;
 
 import java.io.OutputStream;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore.Reception;
-import org.postloom.spool.SpoolException;
 
 /** A reception whose content passes a {@link SigningTee}, and whose signature fields go in front at commit. */
 final class SigningReception implements Reception {
@@ -31,7 +31,7 @@ final class SigningReception implements Reception {
     }
 
     @Override
-    public void commit() throws SpoolException {
+    public void commit() throws IntakeException {
         byte[] signatures = signer.signatures(id, tee);
         if (signatures.length > 0) target.prepend(signatures);
         target.commit();

@@ -1,6 +1,7 @@
 package org.postloom.mail;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,6 +16,10 @@ import java.util.Objects;
  * @param arrival    when the transaction began
  * @param client     where it came from: the client's address and what it said in EHLO/HELO
  * @param tls        the TLS protocol and cipher in use, or empty when in clear text
+ * @param dsn        RET and ENVID (RFC 3461 4.3, 4.4)
+ * @param recipientDsn NOTIFY and ORCPT per recipient (RFC 3461 4.1, 4.2), same order as recipients
+ * @param requireTls whether MAIL carried REQUIRETLS (RFC 8689 4.1): every hop must be TLS to an
+ *                   authenticated server
  * @param egressSource the egress source chosen for it when it was queued, kept across retries
  *                   and restarts; empty when none was chosen (delivery then chooses one)
  */
@@ -27,7 +32,29 @@ public record Envelope(
         Instant arrival,
         String client,
         String tls,
+        DsnRequest dsn,
+        List<RecipientDsn> recipientDsn,
+        boolean requireTls,
         String egressSource) {
+
+    /** An envelope without DSN parameters or REQUIRETLS. */
+    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
+                    Instant arrival, String client, String tls) {
+        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, DsnRequest.NONE,
+                Collections.nCopies(recipients.size(), RecipientDsn.NONE), false);
+    }
+
+    /** An envelope without a chosen egress source. */
+    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
+                    Instant arrival, String client, String tls, DsnRequest dsn, List<RecipientDsn> recipientDsn,
+                    boolean requireTls) {
+        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls, "");
+    }
+
+    public Envelope withEgressSource(String source) {
+        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn,
+                requireTls, source);
+    }
 
     public Envelope {
         Objects.requireNonNull(queueId);
@@ -37,17 +64,15 @@ public record Envelope(
         Objects.requireNonNull(arrival);
         Objects.requireNonNull(client);
         Objects.requireNonNull(tls);
+        Objects.requireNonNull(dsn);
         Objects.requireNonNull(egressSource);
+        recipientDsn = List.copyOf(recipientDsn);
+        if (recipientDsn.size() != recipients.size()) throw new IllegalArgumentException("one RecipientDsn per recipient");
     }
 
-    /** An envelope without a chosen egress source. */
-    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
-                    Instant arrival, String client, String tls) {
-        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, "");
-    }
-
-    public Envelope withEgressSource(String source) {
-        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, source);
+    /** The DSN parameters of the recipient at {@code index}. */
+    public RecipientDsn dsnOf(int index) {
+        return recipientDsn.get(index);
     }
 
     /** RFC 6152 body types. BINARYMIME is not offered. */

@@ -1,7 +1,5 @@
 package org.postloom.smtp;
 
-import org.postloom.auth.Authenticator;
-
 /**
  * The limits and identity one session works with; the same for every session of a listener.
  *
@@ -11,7 +9,7 @@ import org.postloom.auth.Authenticator;
  * @param maxErrors      errors before the client is cut off with 421 4.7.0
  * @param tlsAvailable   whether STARTTLS can be offered (key material is loaded)
  * @param relay          who may relay where
- * @param auth           SMTP AUTH (RFC 4954), or {@link Authenticator#NONE}
+ * @param auth           SMTP AUTH (RFC 4954), or {@link Authentication#NONE}
  */
 public record SessionSettings(
         String hostname,
@@ -20,11 +18,11 @@ public record SessionSettings(
         int maxErrors,
         boolean tlsAvailable,
         RelayPolicy relay,
-        Authenticator auth) {
+        Authentication auth) {
 
     /** Without AUTH. */
     public SessionSettings(String hostname, long sizeLimit, int maxRecipients, int maxErrors, boolean tlsAvailable,
                            RelayPolicy relay) {
-        this(hostname, sizeLimit, maxRecipients, maxErrors, tlsAvailable, relay, Authenticator.NONE);
+        this(hostname, sizeLimit, maxRecipients, maxErrors, tlsAvailable, relay, Authentication.NONE);
     }
 }

@@ -8,11 +8,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Envelope.BodyType;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore;
+import org.postloom.mail.RecipientDsn;
 
 /**
  * The server side of one SMTP conversation (RFC 5321) as a state machine over command lines.
@@ -34,9 +36,20 @@ public final class SmtpSession {
     /** MAIL was accepted; {@code chunked} once a BDAT chunk has been stored. */
     private record Transaction(Greeted greeted, QueueId id, Mailbox sender, BodyType body, boolean smtpUtf8,
                                ZonedDateTime arrival, List<Mailbox> recipients, boolean chunked,
-                               long octets) implements Phase {
+                               long octets, DsnRequest dsn, List<RecipientDsn> recipientDsn,
+                               boolean requireTls) implements Phase {
         Transaction with(List<Mailbox> rcpts, boolean chunked, long octets) {
-            return new Transaction(greeted, id, sender, body, smtpUtf8, arrival, rcpts, chunked, octets);
+            return new Transaction(greeted, id, sender, body, smtpUtf8, arrival, rcpts, chunked, octets, dsn,
+                    recipientDsn, requireTls);
+        }
+
+        Transaction adding(Mailbox rcpt, RecipientDsn rcptDsn) {
+            return new Transaction(greeted, id, sender, body, smtpUtf8, arrival, append(recipients, rcpt), false, 0, dsn,
+                    append(recipientDsn, rcptDsn), requireTls);
+        }
+
+        private static <T> List<T> append(List<T> list, T item) {
+            return Stream.concat(list.stream(), Stream.of(item)).toList();
         }
     }
 
@@ -46,18 +59,18 @@ public final class SmtpSession {
     /** The user who authenticated (RFC 4954), or null. Survives RSET and EHLO; not STARTTLS. */
     private String user;
     private final Clock clock;
-    private final MessageStore store;
+    private final Admission admission;
     private Phase phase = new Connected();
     /** The TLS in use ({@link #tlsStarted}), or empty in clear text. */
     private String tls = "";
     private int errors;
 
-    public SmtpSession(SessionSettings settings, InetAddress clientAddress, Clock clock, MessageStore store) {
+    public SmtpSession(SessionSettings settings, InetAddress clientAddress, Clock clock, Admission admission) {
         this.settings = settings;
         this.clientAddress = clientAddress;
         this.trustedNetwork = settings.relay().isTrusted(clientAddress);
         this.clock = clock;
-        this.store = store;
+        this.admission = admission;
     }
 
     /** RFC 5321 4.2: the opening line. The greeting carries no enhanced status code (RFC 2034 3). */
@@ -173,7 +186,9 @@ public final class SmtpSession {
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
                 "SMTPUTF8",
-                "CHUNKING"));
+                "DSN"));                   // RFC 3461
+        if (isSecure()) lines.add("REQUIRETLS"); // RFC 8689 4: offered only inside TLS
+        lines.add("CHUNKING");
         if (settings.tlsAvailable() && !isSecure()) lines.add("STARTTLS");
         // RFC 4954 4 and RFC 8314: passwords travel only inside TLS, so AUTH is offered only there.
         if (settings.auth().enabled() && isSecure()) lines.add("AUTH PLAIN LOGIN");
@@ -197,6 +212,7 @@ public final class SmtpSession {
         }
         BodyType body = BodyType.SEVEN_BIT;
         boolean smtpUtf8 = false;
+        DsnParameters.ForMail dsn = new DsnParameters.ForMail(isSecure());
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
             String value = p.getValue();
             switch (p.getKey()) {
@@ -216,6 +232,10 @@ public final class SmtpSession {
                     // RFC 4954 5: the submitter's identity as an xtext; accepted and not relayed further.
                     if (value == null) return reply(501, "5.5.4", "AUTH= needs a value");
                 }
+                case "RET", "ENVID", "REQUIRETLS" -> {
+                    Reply refused = dsn.accept(p.getKey(), value);
+                    if (refused != null) return new Step.Continue(refused);
+                }
                 case "SMTPUTF8" -> {
                     if (value != null) return reply(501, "5.5.4", "SMTPUTF8 takes no value");
                     smtpUtf8 = true;
@@ -231,9 +251,9 @@ public final class SmtpSession {
         if (user != null && !settings.auth().maySendAs(user, path.mailbox())) {
             return reply(553, "5.7.1", "Sender <" + path.mailbox() + "> not owned by user " + user);
         }
-        if (!store.hasRoom()) return reply(452, "4.3.1", "Insufficient system storage, try again later");
-        phase = new Transaction(greeted, store.newQueueId(), path.mailbox(), body, smtpUtf8,
-                ZonedDateTime.now(clock), List.of(), false, 0);
+        if (!admission.hasRoom()) return reply(452, "4.3.1", "Insufficient system storage, try again later");
+        phase = new Transaction(greeted, admission.nextQueueId(), path.mailbox(), body, smtpUtf8,
+                ZonedDateTime.now(clock), List.of(), false, 0, dsn.request(), List.of(), dsn.requireTls());
         return ok("2.1.0", "Sender <" + path.mailbox() + "> ok");
     }
 
@@ -241,13 +261,13 @@ public final class SmtpSession {
         if (!(phase instanceof Transaction t)) return reply(503, "5.5.1", "Need MAIL before RCPT");
         if (t.chunked()) return reply(503, "5.5.1", "RCPT not allowed during BDAT");
         PathArgument path;
+        RecipientDsn rcptDsn;
         try {
             path = PathArgument.parse("TO", argument, false);
+            if (!t.greeted().extended() && !path.parameters().isEmpty()) return reply(555, "5.5.4", "Parameters need EHLO");
+            rcptDsn = DsnParameters.forRcpt(path.parameters(), t.smtpUtf8());
         } catch (SyntaxError e) {
             return new Step.Continue(e.reply());
-        }
-        if (!path.parameters().isEmpty()) {
-            return reply(555, "5.5.4", "Unsupported parameter " + path.parameters().keySet().iterator().next());
         }
         Mailbox rcpt = path.mailbox();
         if (rcpt.isInternationalized() && !t.smtpUtf8()) return reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
@@ -258,9 +278,7 @@ public final class SmtpSession {
             }
         }
         if (t.recipients().size() >= settings.maxRecipients()) return reply(452, "4.5.3", "Too many recipients");
-        List<Mailbox> rcpts = new ArrayList<>(t.recipients());
-        rcpts.add(rcpt);
-        phase = t.with(List.copyOf(rcpts), false, 0);
+        phase = t.adding(rcpt, rcptDsn);
         return ok("2.1.5", "Recipient <" + rcpt + "> ok");
     }
 
@@ -383,7 +401,8 @@ public final class SmtpSession {
 
     private Envelope envelope(Transaction t) {
         return new Envelope(t.id(), t.sender(), t.recipients(), t.body(), t.smtpUtf8(), t.arrival().toInstant(),
-                PathArgument.printable(t.greeted().helo()) + " [" + clientAddress.getHostAddress() + "]", tls);
+                PathArgument.printable(t.greeted().helo()) + " [" + clientAddress.getHostAddress() + "]", tls,
+                t.dsn(), t.recipientDsn(), t.requireTls());
     }
 
     private void resetTransaction() {

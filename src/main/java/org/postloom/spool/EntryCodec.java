@@ -10,9 +10,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
+import org.postloom.mail.RecipientDsn;
 import org.postloom.spool.LogEntry.RecipientChanged;
 
 /**
@@ -22,9 +25,15 @@ import org.postloom.spool.LogEntry.RecipientChanged;
 final class EntryCodec {
 
     private static final byte VERSION = 1;
-    /** Envelopes since egress sources: version 1 plus the chosen source's name at the end. */
-    private static final byte ENVELOPE_VERSION = 2;
+    /**
+     * Envelopes: version 1 ended at {@code tls}; version 2 adds, at the end, the DSN parameters
+     * (RFC 3461) and REQUIRETLS (RFC 8689); version 3 adds, after those, the egress source chosen
+     * when the message was queued. All three are read.
+     */
+    private static final byte ENVELOPE_V1 = 1, ENVELOPE_V2 = 2, ENVELOPE_V3 = 3;
     private static final byte PENDING = 0, DELIVERED = 1, DEFERRED = 2, FAILED = 3;
+    /** Deferred, and its delay report sent (RFC 3461 DELAY); a new tag, so older records read as before. */
+    private static final byte DEFERRED_REPORTED = 4;
 
     private EntryCodec() { }
 
@@ -32,7 +41,7 @@ final class EntryCodec {
     static byte[] messagePrefix(Envelope e) {
         return encode(out -> {
             out.writeInt(0); // patched below, once the length is known
-            out.writeByte(ENVELOPE_VERSION);
+            out.writeByte(ENVELOPE_V3);
             writeString(out, e.queueId().value());
             writeMailbox(out, e.sender());
             out.writeInt(e.recipients().size());
@@ -43,6 +52,7 @@ final class EntryCodec {
             out.writeInt(e.arrival().getNano());
             writeString(out, e.client());
             writeString(out, e.tls());
+            writeDsn(out, e);
             writeString(out, e.egressSource());
         }, true);
     }
@@ -51,7 +61,7 @@ final class EntryCodec {
     static Envelope decodeEnvelope(byte[] envelope) throws IOException {
         var in = new DataInputStream(new ByteArrayInputStream(envelope));
         byte version = in.readByte();
-        if (version != VERSION && version != ENVELOPE_VERSION) throw new IOException("unknown envelope version " + version);
+        if (version != ENVELOPE_V1 && version != ENVELOPE_V2 && version != ENVELOPE_V3) throw new IOException("unknown envelope version " + version);
         var id = new QueueId(readString(in));
         var sender = readMailbox(in);
         int count = in.readInt();
@@ -62,8 +72,34 @@ final class EntryCodec {
         var arrival = Instant.ofEpochSecond(in.readLong(), in.readInt());
         String client = readString(in);
         String tls = readString(in);
-        return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, client, tls,
-                version == ENVELOPE_VERSION ? readString(in) : "");
+        if (version == ENVELOPE_V1) return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, client, tls);
+        var dsn = new DsnRequest(DsnRequest.Return.values()[in.readByte()], readString(in));
+        var recipientDsn = new ArrayList<RecipientDsn>(recipients.size());
+        for (int i = 0; i < recipients.size(); i++) recipientDsn.add(readRecipientDsn(in));
+        boolean requireTls = in.readBoolean();
+        String source = version == ENVELOPE_V3 ? readString(in) : "";
+        return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls, source);
+    }
+
+    private static void writeDsn(DataOutputStream out, Envelope e) throws IOException {
+        out.writeByte(e.dsn().ret().ordinal());
+        writeString(out, e.dsn().envelopeId());
+        for (RecipientDsn r : e.recipientDsn()) {
+            int bits = 0;
+            for (RecipientDsn.Notify n : r.notifications()) bits |= 1 << n.ordinal();
+            out.writeByte(bits);
+            writeString(out, r.originalRecipient());
+        }
+        out.writeBoolean(e.requireTls());
+    }
+
+    private static RecipientDsn readRecipientDsn(DataInputStream in) throws IOException {
+        int bits = in.readByte();
+        var notify = EnumSet.noneOf(RecipientDsn.Notify.class);
+        for (RecipientDsn.Notify n : RecipientDsn.Notify.values()) {
+            if ((bits & (1 << n.ordinal())) != 0) notify.add(n);
+        }
+        return new RecipientDsn(notify, readString(in));
     }
 
     static byte[] encodeState(RecipientChanged change) {
@@ -75,7 +111,7 @@ final class EntryCodec {
                 case RecipientState.Pending p -> out.writeByte(PENDING);
                 case RecipientState.Delivered d -> out.writeByte(DELIVERED);
                 case RecipientState.Deferred d -> {
-                    out.writeByte(DEFERRED);
+                    out.writeByte(d.delayReported() ? DEFERRED_REPORTED : DEFERRED);
                     out.writeLong(d.nextAttempt().toEpochMilli());
                     writeString(out, d.reply());
                 }
@@ -96,6 +132,7 @@ final class EntryCodec {
             case PENDING -> RecipientState.PENDING;
             case DELIVERED -> RecipientState.DELIVERED;
             case DEFERRED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in));
+            case DEFERRED_REPORTED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in), true);
             case FAILED -> new RecipientState.Failed(readString(in));
             default -> throw new IOException("unknown recipient state");
         };

@@ -23,11 +23,20 @@ public sealed interface RecipientState {
     /** The next hop accepted it (RFC 5321 6.1: responsibility moved on). */
     record Delivered() implements RecipientState { }
 
-    /** A transient failure (4xx or no connection): try again at {@code nextAttempt}. */
-    record Deferred(Instant nextAttempt, String reply) implements RecipientState {
+    /**
+     * A transient failure (4xx or no connection): try again at {@code nextAttempt}.
+     *
+     * @param delayReported whether the sender was told of the delay already (RFC 3461 4.1 DELAY:
+     *                      one report per recipient, kept across restarts)
+     */
+    record Deferred(Instant nextAttempt, String reply, boolean delayReported) implements RecipientState {
         public Deferred {
             Objects.requireNonNull(nextAttempt);
             Objects.requireNonNull(reply);
+        }
+
+        public Deferred(Instant nextAttempt, String reply) {
+            this(nextAttempt, reply, false);
         }
     }
 

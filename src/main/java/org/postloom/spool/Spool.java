@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.postloom.intake.MessageStore;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
 

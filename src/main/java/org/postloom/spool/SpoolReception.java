@@ -3,6 +3,7 @@ package org.postloom.spool;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import org.postloom.intake.MessageStore;
 import org.postloom.mail.Envelope;
 
 /**

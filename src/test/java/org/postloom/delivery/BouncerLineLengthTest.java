@@ -36,7 +36,7 @@ class BouncerLineLengthTest {
         MemoryStore store = new MemoryStore();
 
         new Bouncer(store, m -> new ByteArrayInputStream(original), "relay.test", Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))
-                .bounce(message, List.of(new Bouncer.Failure(rcpt, "5.1.1", reply)));
+                .failed(message, List.of(new Bouncer.Notice(0, "5.1.1", reply, "mx.dest.test")));
 
         String dsn = store.committed().getFirst().text();
         assertThat(dsn.split("\r\n")).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(998));

@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postloom.delivery.client.Outcome;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.smtp.Reply;
-import org.postloom.spool.MessageStore;
+import org.postloom.intake.MessageStore;
 import org.postloom.spool.Spool;
 import org.postloom.spool.SpoolOptions;
 

@@ -43,14 +43,14 @@ class BouncerFuzzTest {
     static void check(byte[] input) throws Exception {
         ByteTokens tokens = new ByteTokens(input);
         Mailbox sender = mailbox(tokens.text(40), new Mailbox("s", "sender.test"));
-        List<Bouncer.Failure> failures = new ArrayList<>();
+        List<Bouncer.Notice> failures = new ArrayList<>();
+        List<Mailbox> rcpts = new ArrayList<>();
         int n = 1 + tokens.below(3);
         for (int i = 0; i < n; i++) {
-            failures.add(new Bouncer.Failure(mailbox(tokens.text(30), new Mailbox("r" + i, "dest.test")),
-                    "5.1.1", hostile(tokens)));
+            rcpts.add(mailbox(tokens.text(30), new Mailbox("r" + i, "dest.test")));
+            failures.add(new Bouncer.Notice(i, "5.1.1", hostile(tokens), "mx.dest.test"));
         }
         byte[] original = originalMessage(tokens);
-        List<Mailbox> rcpts = failures.stream().map(Bouncer.Failure::recipient).toList();
         Envelope envelope = new Envelope(new QueueId("Q1"), sender, rcpts, Envelope.BodyType.EIGHT_BIT_MIME,
                 sender.isInternationalized(), Instant.EPOCH, "client.test [127.0.0.1]", "");
         SpooledMessage message = new SpooledMessage(envelope,
@@ -58,7 +58,7 @@ class BouncerFuzzTest {
 
         MemoryStore store = new MemoryStore();
         new Bouncer(store, m -> new ByteArrayInputStream(original), "relay.fuzz.test",
-                Clock.fixed(Instant.EPOCH, ZoneOffset.UTC)).bounce(message, failures);
+                Clock.fixed(Instant.EPOCH, ZoneOffset.UTC)).failed(message, failures);
 
         if (sender.isNull()) {
             assertThat(store.committed()).isEmpty();

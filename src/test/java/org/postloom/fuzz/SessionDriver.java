@@ -17,8 +17,8 @@ import org.postloom.smtp.Reply;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.SmtpSession;
 import org.postloom.smtp.Step;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
+import org.postloom.intake.MessageStore;
+import org.postloom.intake.IntakeException;
 
 /**
  * A client's whole byte stream played into an {@link SmtpSession} the way the live connection
@@ -88,7 +88,7 @@ final class SessionDriver {
                 MessageStore.Reception reception;
                 try {
                     reception = store.receive(d.envelope());
-                } catch (SpoolException e) {
+                } catch (IntakeException e) {
                     return carryOut(session.bodyEnded(BodyOutcome.STORAGE_FULL, 0), false);
                 }
                 check(d.reply(), false);
@@ -102,7 +102,7 @@ final class SessionDriver {
                 if (c.first()) {
                     try {
                         chunkReception = store.receive(c.envelope());
-                    } catch (SpoolException e) {
+                    } catch (IntakeException e) {
                         return false;
                     }
                     chunkSink = new BodySink(chunkReception.body(), c.sizeLimit(), BODY_LINE_CAP);
@@ -133,7 +133,7 @@ final class SessionDriver {
         try {
             reception.commit();
             return BodyOutcome.STORED;
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             return BodyOutcome.STORAGE_FAILED;
         }
     }

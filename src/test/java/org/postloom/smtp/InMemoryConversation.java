@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
+import org.postloom.intake.MessageStore;
+import org.postloom.intake.IntakeException;
 
 /**
  * Drives an {@link SmtpSession} with no socket at all: the client's lines go in, the reply lines
@@ -106,7 +106,7 @@ public final class InMemoryConversation {
             try {
                 reception.commit();
                 outcome = BodyOutcome.STORED;
-            } catch (SpoolException e) {
+            } catch (IntakeException e) {
                 outcome = BodyOutcome.STORAGE_FAILED;
             }
         }
@@ -117,7 +117,7 @@ public final class InMemoryConversation {
         try {
             reception = store.receive(envelope);
             return true;
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             apply(session.bodyEnded(BodyOutcome.STORAGE_FULL, 0));
             return false;
         }

@@ -7,13 +7,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageStore;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.SpoolException;
 
-/** Test double behind the session-to-spool seam: keeps committed messages in memory. */
-public final class MemoryStore implements MessageStore {
+/** Test double behind the reception seam (and the session's admission): keeps committed messages in memory. */
+public final class MemoryStore implements MessageStore, Admission {
 
     public record Stored(Envelope envelope, byte[] body) {
         public String text() {
@@ -23,7 +23,7 @@ public final class MemoryStore implements MessageStore {
 
     private final List<Stored> committed = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
-    private volatile SpoolException refuse;
+    private volatile IntakeException refuse;
     private volatile boolean full;
 
     @Override
@@ -32,13 +32,18 @@ public final class MemoryStore implements MessageStore {
     }
 
     /** From now on every receive() throws this (null to accept again). */
-    public void refuseWith(SpoolException e) {
+    public void refuseWith(IntakeException e) {
         refuse = e;
     }
 
     /** From now on hasRoom() says no (until set back). */
     public void full(boolean isFull) {
         full = isFull;
+    }
+
+    @Override
+    public QueueId nextQueueId() {
+        return newQueueId();
     }
 
     @Override
@@ -51,7 +56,7 @@ public final class MemoryStore implements MessageStore {
     }
 
     @Override
-    public Reception receive(Envelope envelope) throws SpoolException {
+    public Reception receive(Envelope envelope) throws IntakeException {
         if (refuse != null) throw refuse;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         return new Reception() {

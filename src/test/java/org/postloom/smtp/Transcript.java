@@ -13,10 +13,12 @@ import java.util.List;
 /**
  * A scripted SMTP exchange (after chasquid's {@code .cmy} files): {@code C:} lines the client
  * sends, {@code S:} lines it expects back, in order. An expected line ending in {@code *} matches
- * any line with that prefix. {@code # client: ADDRESS} sets the client's address. The same
- * transcript runs against the session in memory and against a live listener.
+ * any line with that prefix. {@code # client: ADDRESS} sets the client's address; {@code # tls}
+ * gives the server key material, so that it offers STARTTLS (the live client then does the
+ * handshake after a 220 to STARTTLS). The same transcript runs against the session in memory and
+ * against a live listener.
  */
-public record Transcript(String name, String clientAddress, List<Exchange> exchanges) {
+public record Transcript(String name, String clientAddress, boolean tls, List<Exchange> exchanges) {
 
     /** Lines the client sends together (pipelined), then the replies they should draw. */
     public record Exchange(List<String> send, List<String> expect) {}
@@ -29,12 +31,15 @@ public record Transcript(String name, String clientAddress, List<Exchange> excha
             throw new UncheckedIOException(e);
         }
         String client = "127.0.0.1";
+        boolean tls = false;
         List<Exchange> exchanges = new ArrayList<>();
         List<String> send = new ArrayList<>();
         List<String> expect = new ArrayList<>();
         for (String line : lines) {
             if (line.startsWith("# client:")) {
                 client = line.substring("# client:".length()).strip();
+            } else if (line.strip().equals("# tls")) {
+                tls = true;
             } else if (line.startsWith("C: ") || line.equals("C:")) {
                 if (!expect.isEmpty()) {
                     exchanges.add(new Exchange(send, expect));
@@ -47,7 +52,18 @@ public record Transcript(String name, String clientAddress, List<Exchange> excha
             }
         }
         if (!send.isEmpty() || !expect.isEmpty()) exchanges.add(new Exchange(send, expect));
-        return new Transcript(file.getFileName().toString(), client, exchanges);
+        return new Transcript(file.getFileName().toString(), client, tls, exchanges);
+    }
+
+    /** The settings the transcript runs against: the common ones, with TLS offered if it asks. */
+    public SessionSettings settings() {
+        return tls ? TestSettings.sessionWithTls() : TestSettings.session();
+    }
+
+    /** Whether this exchange ended with the server ready for the TLS handshake. */
+    public static boolean startsTls(Exchange exchange, List<String> got) {
+        return !exchange.send().isEmpty() && exchange.send().getLast().equalsIgnoreCase("STARTTLS")
+                && !got.isEmpty() && got.getLast().startsWith("220 ");
     }
 
     public static boolean matches(String expected, String actual) {

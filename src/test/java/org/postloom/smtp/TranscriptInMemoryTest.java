@@ -13,7 +13,7 @@ class TranscriptInMemoryTest {
     void runs(Path file) {
         Transcript transcript = Transcript.load(file);
         InMemoryConversation conversation =
-                new InMemoryConversation(TestSettings.session(), transcript.clientAddress(), new MemoryStore());
+                new InMemoryConversation(transcript.settings(), transcript.clientAddress(), new MemoryStore());
         for (Transcript.Exchange exchange : transcript.exchanges()) {
             List<String> got = conversation.send(exchange.send());
             Transcript.assertMatches(exchange, got);

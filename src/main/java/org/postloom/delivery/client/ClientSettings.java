@@ -3,6 +3,7 @@ package org.postloom.delivery.client;
 import java.net.InetAddress;
 import java.util.Objects;
 import java.util.Optional;
+import org.postloom.tls.ClientTls;
 
 /**
  * How outbound connections behave; the same for all connections of a destination.
@@ -13,9 +14,11 @@ import java.util.Optional;
  * @param chunking    send with BDAT (RFC 3030) when the server offers CHUNKING, instead of DATA
  * @param bindAddress the local address to connect from (Postfix's {@code smtp_bind_address}); empty
  *                    lets the system choose
+ * @param verifier    the TLS client of {@link TlsPolicy#REQUIRED_VERIFIED} when it should trust other
+ *                    anchors than the JDK's; empty = the JDK's roots
  */
 public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeouts timeouts, boolean chunking,
-                             Optional<InetAddress> bindAddress) {
+                             Optional<InetAddress> bindAddress, Optional<ClientTls> verifier) {
 
     public ClientSettings {
         Objects.requireNonNull(ehloName);
@@ -23,6 +26,22 @@ public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeout
         Objects.requireNonNull(tlsPolicy);
         Objects.requireNonNull(timeouts);
         Objects.requireNonNull(bindAddress);
+        Objects.requireNonNull(verifier);
+        if (verifier.isPresent() && !verifier.get().verifiesPeer()) throw new IllegalArgumentException("verifier must verify");
+    }
+
+    public ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeouts timeouts, boolean chunking,
+                          Optional<InetAddress> bindAddress) {
+        this(ehloName, tlsPolicy, timeouts, chunking, bindAddress, Optional.empty());
+    }
+
+    /** The TLS client for {@code policy} on these settings; empty for {@link TlsPolicy#NONE}. */
+    Optional<ClientTls> tlsClient(TlsPolicy policy) {
+        return policy == TlsPolicy.REQUIRED_VERIFIED && verifier.isPresent() ? verifier : policy.client();
+    }
+
+    public ClientSettings withVerifier(ClientTls verifying) {
+        return new ClientSettings(ehloName, tlsPolicy, timeouts, chunking, bindAddress, Optional.of(verifying));
     }
 
     /** Opportunistic TLS, RFC 5321 timeouts, DATA rather than BDAT, any local address. */
@@ -31,15 +50,15 @@ public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeout
     }
 
     public ClientSettings withTlsPolicy(TlsPolicy policy) {
-        return new ClientSettings(ehloName, policy, timeouts, chunking, bindAddress);
+        return new ClientSettings(ehloName, policy, timeouts, chunking, bindAddress, verifier);
     }
 
     public ClientSettings withTimeouts(ClientTimeouts newTimeouts) {
-        return new ClientSettings(ehloName, tlsPolicy, newTimeouts, chunking, bindAddress);
+        return new ClientSettings(ehloName, tlsPolicy, newTimeouts, chunking, bindAddress, verifier);
     }
 
     public ClientSettings withChunking(boolean useChunking) {
-        return new ClientSettings(ehloName, tlsPolicy, timeouts, useChunking, bindAddress);
+        return new ClientSettings(ehloName, tlsPolicy, timeouts, useChunking, bindAddress, verifier);
     }
 
     public ClientSettings withEhloName(String name) {
@@ -47,6 +66,6 @@ public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeout
     }
 
     public ClientSettings withBindAddress(InetAddress address) {
-        return new ClientSettings(ehloName, tlsPolicy, timeouts, chunking, Optional.of(address));
+        return new ClientSettings(ehloName, tlsPolicy, timeouts, chunking, Optional.of(address), verifier);
     }
 }

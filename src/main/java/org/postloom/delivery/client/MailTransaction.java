@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
-import org.postloom.delivery.Outcome;
-import org.postloom.delivery.Outcome.Scope;
+import java.util.Optional;
+import org.postloom.delivery.client.Outcome.Scope;
+import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
+import org.postloom.mail.RecipientDsn;
 import org.postloom.smtp.Reply;
 
 /**
@@ -26,6 +28,8 @@ final class MailTransaction {
     private final Envelope envelope;
     private final List<Integer> recipients;
     private final MessageBody body;
+    /** Why this connection may not carry a REQUIRETLS message, or empty if it may. */
+    private final Optional<String> requireTlsUnmet;
     private final Outcome[] results;
     /** What we were waiting for, for the text of a local reply. */
     private String stage = "before MAIL FROM";
@@ -40,7 +44,8 @@ final class MailTransaction {
     }
 
     MailTransaction(Wire wire, Capabilities capabilities, ClientSettings settings, Envelope envelope,
-                    List<Integer> recipients, MessageBody body) {
+                    List<Integer> recipients, MessageBody body, Optional<String> requireTlsUnmet) {
+        this.requireTlsUnmet = requireTlsUnmet;
         this.wire = wire;
         this.capabilities = capabilities;
         this.settings = settings;
@@ -61,7 +66,9 @@ final class MailTransaction {
     }
 
     List<Outcome> run() {
-        if (envelope.smtpUtf8() && !capabilities.smtpUtf8()) {
+        if (envelope.requireTls() && requireTlsUnmet.isPresent()) {
+            fillRemaining(ReplyClassifier.requireTlsUnmet(requireTlsUnmet.get()));
+        } else if (envelope.smtpUtf8() && !capabilities.smtpUtf8()) {
             fillRemaining(ReplyClassifier.needsSmtpUtf8());
         } else if (capabilities.tooBig(body.size())) {
             fillRemaining(ReplyClassifier.tooBig(body.size(), capabilities.sizeLimit()));
@@ -115,7 +122,7 @@ final class MailTransaction {
         if (!anyAccepted && (chunked || !pipelined)) return;
         Reply end = chunked ? sendChunk(timeouts) : sendData(timeouts, !anyAccepted);
         if (end == null) return;
-        fillRemaining(ReplyClassifier.afterData(end));
+        fillRemaining(ReplyClassifier.afterData(end, capabilities.dsn()));
         needsReset = !isSuccess(end);
         closes(end);
     }
@@ -218,11 +225,25 @@ final class MailTransaction {
             command.append(" BODY=8BITMIME");
         }
         if (envelope.smtpUtf8()) command.append(" SMTPUTF8");
+        // RFC 3461 5.2.1: the parameters travel on as received, xtext and all.
+        if (capabilities.dsn() && envelope.dsn().ret() != DsnRequest.Return.UNSPECIFIED) {
+            command.append(" RET=").append(envelope.dsn().ret());
+        }
+        if (capabilities.dsn() && !envelope.dsn().envelopeId().isEmpty()) {
+            command.append(" ENVID=").append(envelope.dsn().envelopeId());
+        }
+        if (envelope.requireTls()) command.append(" REQUIRETLS"); // RFC 8689 4.2.1
         return command.toString();
     }
 
     private String rcptCommand(int index) {
-        return "RCPT TO:<" + envelope.recipients().get(index) + ">";
+        StringBuilder command = new StringBuilder("RCPT TO:<").append(envelope.recipients().get(index)).append('>');
+        RecipientDsn dsn = envelope.dsnOf(index);
+        if (capabilities.dsn() && !dsn.notifications().isEmpty()) command.append(" NOTIFY=").append(dsn.notifyValue());
+        if (capabilities.dsn() && !dsn.originalRecipient().isEmpty()) {
+            command.append(" ORCPT=").append(dsn.originalRecipient());
+        }
+        return command.toString();
     }
 
     private static boolean isSuccess(Reply reply) {

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLException;
-import org.postloom.delivery.Outcome;
 import org.postloom.mail.Envelope;
 import org.postloom.smtp.Reply;
 import org.postloom.tls.ClientTls;
@@ -27,10 +26,12 @@ public final class OutboundConnection implements AutoCloseable {
     private final Reply greeting;
     private final Capabilities capabilities;
     private final String tlsDescription;
+    private final boolean serverAuthenticated;
     private boolean usable = true;
 
     private OutboundConnection(Wire wire, InetSocketAddress address, ClientSettings settings, Reply greeting,
-                               Capabilities capabilities, String tlsDescription) {
+                               Capabilities capabilities, String tlsDescription, boolean serverAuthenticated) {
+        this.serverAuthenticated = serverAuthenticated;
         this.wire = wire;
         this.address = address;
         this.settings = settings;
@@ -92,16 +93,18 @@ public final class OutboundConnection implements AutoCloseable {
             stage = "after EHLO to " + address;
             Capabilities capabilities = hello(wire, settings);
             String tls = "";
+            boolean authenticated = false;
             if (tlsPolicy != TlsPolicy.NONE) {
                 stage = "after STARTTLS to " + address;
                 TlsConnection secure = startTls(wire, capabilities, serverName, settings, tlsPolicy);
                 if (secure != null) {
                     tls = secure.description();
+                    authenticated = settings.tlsClient(tlsPolicy).orElseThrow().verifiesPeer();
                     stage = "after EHLO in TLS to " + address;
                     capabilities = hello(wire, settings);
                 }
             }
-            return new OutboundConnection(wire, address, settings, greeting, capabilities, tls);
+            return new OutboundConnection(wire, address, settings, greeting, capabilities, tls, authenticated);
         } catch (IOException e) {
             closeQuietly(socket, wire);
             throw new SiteFailure(ReplyClassifier.connectionFailed(e, stage));
@@ -150,7 +153,7 @@ public final class OutboundConnection implements AutoCloseable {
             return null; // RFC 3207 4: the session goes on as before, in clear text
         }
         if (wire.hasUnreadInput()) throw new SiteFailure(ReplyClassifier.protocolError("data after the 220 to STARTTLS"));
-        ClientTls client = policy.client().orElseThrow();
+        ClientTls client = settings.tlsClient(policy).orElseThrow();
         Socket plain = wire.plainSocket();
         TlsConnection secure;
         try {
@@ -188,7 +191,8 @@ public final class OutboundConnection implements AutoCloseable {
     public List<Outcome> send(Envelope envelope, List<Integer> recipientIndexes, MessageBody body) {
         if (!usable) throw new IllegalStateException("connection to " + address + " is not usable");
         if (recipientIndexes.isEmpty()) throw new IllegalArgumentException("no recipients");
-        var transaction = new MailTransaction(wire, capabilities, settings, envelope, recipientIndexes, body);
+        var transaction = new MailTransaction(wire, capabilities, settings, envelope, recipientIndexes, body,
+                RequireTls.unmetBy(this));
         List<Outcome> outcomes = transaction.run();
         if (transaction.connectionLost()) {
             abandon();
@@ -244,6 +248,15 @@ public final class OutboundConnection implements AutoCloseable {
     /** The TLS protocol and cipher, e.g. {@code TLSv1.3 TLS_AES_256_GCM_SHA384}; empty in clear text. */
     public String tlsDescription() {
         return tlsDescription;
+    }
+
+    /**
+     * Whether the server's identity was checked, not only its traffic encrypted: today a
+     * certificate verified for the MX name ({@link TlsPolicy#REQUIRED_VERIFIED}, the
+     * {@code require-verified-tls} rule). MTA-STS and DANE are further ways to say yes.
+     */
+    public boolean serverAuthenticated() {
+        return serverAuthenticated;
     }
 
     public Reply greeting() {

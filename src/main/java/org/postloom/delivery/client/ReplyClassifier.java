@@ -7,8 +7,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import javax.net.ssl.SSLException;
-import org.postloom.delivery.Outcome;
-import org.postloom.delivery.Outcome.Scope;
+import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.smtp.Reply;
 
 /**
@@ -33,9 +32,21 @@ final class ReplyClassifier {
         return reply.isPermanent() ? new Outcome.Failed(withStatus, reach) : new Outcome.Deferred(withStatus, reach);
     }
 
-    /** The reply after the end of data (or BDAT LAST), for each recipient whose RCPT was accepted. */
-    static Outcome afterData(Reply reply) {
-        return reply.code() / 100 == 2 ? new Outcome.Delivered(reply) : refused(reply, Scope.MESSAGE);
+    /**
+     * The reply after the end of data (or BDAT LAST), for each recipient whose RCPT was accepted.
+     *
+     * @param dsnPassedOn whether the server offered DSN and so took NOTIFY and ORCPT with the mail
+     */
+    static Outcome afterData(Reply reply, boolean dsnPassedOn) {
+        return reply.code() / 100 == 2 ? new Outcome.Delivered(reply, dsnPassedOn) : refused(reply, Scope.MESSAGE);
+    }
+
+    /**
+     * RFC 8689 4.2.1: a REQUIRETLS message may go only over TLS to an authenticated server that
+     * offers REQUIRETLS; otherwise it is returned at once (5.7.30), since waiting would not help.
+     */
+    static Outcome requireTlsUnmet(String why) {
+        return new Outcome.Failed(Reply.of(550, "5.7.30", "REQUIRETLS support required: " + why), Scope.MESSAGE);
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.postloom.delivery.client;
 
-import org.postloom.delivery.Outcome;
 
 /**
  * A connection could not be made ready for mail: refused, timed out, a 4xx/5xx greeting or EHLO,

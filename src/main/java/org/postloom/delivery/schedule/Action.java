@@ -13,7 +13,7 @@ public sealed interface Action<W> {
     /**
      * Open a connection on {@code path} to the site's hosts (found through {@code via}) and carry
      * {@code batch}; it may carry {@code maxMessages} in all. {@code halts} says which replies make
-     * a suspend rule fire: the connection then stops at once and reports.
+     * a rule fire: the connection then stops at once and reports.
      */
     record Open<W>(long connection, EgressPath path, Target via, List<W> batch, int maxMessages,
                    Predicate<String> halts) implements Action<W> {}

@@ -5,8 +5,9 @@ import java.time.Instant;
 /**
  * A smooth rate limit: the generic cell rate algorithm (GCRA, ITU-T I.371), a token bucket kept
  * as one "theoretical arrival time". Events are spaced by the rate's interval; a burst of at most
- * a fiftieth of a second's worth (at least one) may go at once, so no second sees more than the
- * rate plus that small burst, where a bucket refilled each second would allow twice the rate.
+ * a twentieth of a second's worth (at least one) may go at once, so no second sees more than the
+ * rate plus 5 %, where a bucket refilled each second would allow twice the rate. The burst is
+ * also what a loop that wakes late (a busy machine) can catch up: less, and the rate is not met.
  */
 final class Pacer implements SharedLimits.RateGate {
 
@@ -17,7 +18,7 @@ final class Pacer implements SharedLimits.RateGate {
 
     Pacer(Rate rate) {
         this.interval = rate.intervalNanos();
-        long burst = Math.max(1, (long) Math.ceil(rate.perSecond() / 50));
+        long burst = Math.max(1, (long) Math.ceil(rate.perSecond() / 20));
         this.tolerance = (burst - 1) * interval;
     }
 

@@ -190,11 +190,17 @@ public final class Schedule<W extends Routable> {
         }
     }
 
+    /** The connection still counts until it says it has closed: its QUIT is part of its time. */
     private void hangUp(Connection<W> c) {
         c.path.idle.remove(c);
         c.idleSince = null;
-        release(c);
         pending.add(new Action.HangUp<>(c.id));
+    }
+
+    /** A connection told to {@link Action.HangUp} has closed. */
+    public void closed(long connection) {
+        Connection<W> c = connections.get(connection);
+        if (c != null) release(c);
     }
 
     private void release(Connection<W> c) {
@@ -236,7 +242,8 @@ public final class Schedule<W extends Routable> {
         } else if (attempt.attempted() > 0) {
             path.succeeded();
         }
-        // Held mail stays ready, without its own back-off: it goes as soon as the hold ends.
+        // A rule's hold or throttle replaces the back-off: the mail stays ready, and goes as soon
+        // as the hold ends, or at the throttled rate.
         boolean held = path.suspended(now) || fired;
         for (Attempt.Retry<W> r : attempt.retries()) {
             if (held) path.ready.add(r.item());
@@ -262,12 +269,9 @@ public final class Schedule<W extends Routable> {
             for (ReplyRule rule : policy.rulesFor(path.site)) {
                 if (!rule.matches(reply)) continue;
                 Instant until = now.plus(rule.duration());
-                if (rule.action() == ReplyRule.Action.SUSPEND) {
-                    path.hold(until);
-                    fired = true;
-                } else {
-                    path.throttle(until, rule.rate().orElseThrow());
-                }
+                if (rule.action() == ReplyRule.Action.SUSPEND) path.hold(until);
+                else path.throttle(until, rule.rate().orElseThrow());
+                fired = true;
                 pending.add(new Action.RuleFired<>(rule, path.key, until, reply));
                 break;
             }

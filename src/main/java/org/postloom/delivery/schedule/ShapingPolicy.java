@@ -46,9 +46,12 @@ public record ShapingPolicy(PathLimits defaults, Map<SiteMatch, PathLimits.Overr
         return rules.stream().filter(r -> r.match().matches(site)).toList();
     }
 
-    /** Whether a reply on {@code site} makes a suspend rule fire: the courier then stops at once. */
+    /**
+     * Whether a reply on {@code site} makes a rule fire: the courier then stops at once and
+     * reports, so the rest of its batch obeys the suspension or the throttle.
+     */
     Predicate<String> haltsOn(Site<?> site) {
-        List<ReplyRule> suspending = rulesFor(site).stream().filter(r -> r.action() == ReplyRule.Action.SUSPEND).toList();
-        return reply -> suspending.stream().anyMatch(r -> r.matches(reply));
+        List<ReplyRule> watching = rulesFor(site);
+        return reply -> watching.stream().anyMatch(r -> r.matches(reply));
     }
 }

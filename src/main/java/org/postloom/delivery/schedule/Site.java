@@ -58,8 +58,11 @@ final class Site<W> {
         if (domains.add(domain)) relimit(policy);
     }
 
+    /** A domain moved to another site; if couriers found this site's hosts through it, another domain serves. */
     void leave(String domain, ShapingPolicy policy) {
-        if (domains.remove(domain)) relimit(policy);
+        if (!domains.remove(domain)) return;
+        if (via.name().equals(domain) && !domains.isEmpty()) via = new Target(domains.iterator().next(), true);
+        relimit(policy);
     }
 
     private void relimit(ShapingPolicy policy) {

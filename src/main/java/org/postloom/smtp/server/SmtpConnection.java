@@ -9,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import org.postloom.intake.IntakeException;
+import org.postloom.intake.MessageSigner;
+import org.postloom.intake.MessageStore;
+import org.postloom.intake.MessageStore.Reception;
 import org.postloom.smtp.BodyDecoder;
 import org.postloom.smtp.BodyOutcome;
 import org.postloom.smtp.BodySink;
@@ -17,9 +21,6 @@ import org.postloom.smtp.DotDecoder;
 import org.postloom.smtp.Reply;
 import org.postloom.smtp.SmtpSession;
 import org.postloom.smtp.Step;
-import org.postloom.spool.MessageStore;
-import org.postloom.spool.MessageStore.Reception;
-import org.postloom.spool.SpoolException;
 
 /**
  * One client connection, on its own virtual thread: plain blocking reads and writes. It feeds
@@ -197,7 +198,7 @@ final class SmtpConnection {
         Reception reception;
         try {
             reception = store.receive(d.envelope());
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             return carryOut(session.bodyEnded(storageOutcome(e), 0));
         }
         try (reception) {
@@ -216,7 +217,7 @@ final class SmtpConnection {
         if (c.first()) {
             try {
                 chunkReception = store.receive(c.envelope());
-            } catch (SpoolException e) {
+            } catch (IntakeException e) {
                 if (!input.skip(c.size(), settings.dataTimeout())) return false;
                 return carryOut(session.bodyEnded(storageOutcome(e), 0));
             }
@@ -240,19 +241,19 @@ final class SmtpConnection {
     private static BodyOutcome finish(BodySink sink, Reception reception) {
         sink.flush();
         if (sink.problem() != null) {
-            return sink.writeFailure() instanceof SpoolException e ? storageOutcome(e) : sink.problem();
+            return sink.writeFailure() instanceof IntakeException e ? storageOutcome(e) : sink.problem();
         }
         try {
             reception.commit();
             return BodyOutcome.STORED;
-        } catch (SpoolException e) {
+        } catch (IntakeException e) {
             return storageOutcome(e);
         }
     }
 
-    private static BodyOutcome storageOutcome(SpoolException e) {
-        LOG.log(System.Logger.Level.WARNING, "spool refused message: " + e.getMessage());
-        return e.kind() == SpoolException.Kind.FULL ? BodyOutcome.STORAGE_FULL : BodyOutcome.STORAGE_FAILED;
+    private static BodyOutcome storageOutcome(IntakeException e) {
+        LOG.log(System.Logger.Level.WARNING, "storage refused message: " + e.getMessage());
+        return e.kind() == IntakeException.Kind.FULL ? BodyOutcome.STORAGE_FULL : BodyOutcome.STORAGE_FAILED;
     }
 
     private static void writeHeader(Reception reception, String header) {

@@ -16,7 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.SmtpSession;
-import org.postloom.spool.MessageStore;
+import org.postloom.intake.MessageSigner;
+import org.postloom.intake.MessageStore;
+import org.postloom.mail.QueueId;
+import org.postloom.smtp.Admission;
 
 /**
  * The SMTP listeners. Every accepted connection gets its own virtual thread running plain
@@ -35,6 +38,7 @@ public final class SmtpServer implements AutoCloseable {
     private final ConnectionLimits limits;
     private final ClientCounter perClient = new ClientCounter();
     private final MessageStore store;
+    private final Admission admission;
     private final TlsUpgrade tls;
     private final Clock clock;
     private final SmtpMetrics metrics;
@@ -53,6 +57,7 @@ public final class SmtpServer implements AutoCloseable {
         this.connectionSettings = connectionSettings;
         this.limits = limits;
         this.store = store;
+        this.admission = new StoreAdmission(store);
         this.tls = tls;
         this.clock = clock;
         this.metrics = metrics;
@@ -121,7 +126,7 @@ public final class SmtpServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, () -> "connect client=" + client);
         try (socket) {
             socket.setTcpNoDelay(true);     // we batch replies ourselves (RFC 2920)
-            SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), clock, store);
+            SmtpSession session = new SmtpSession(sessionSettings, socket.getInetAddress(), clock, admission);
             SmtpConnection connection = new SmtpConnection(socket, session, store, signer, tls, connectionSettings, metrics);
             connections.add(connection);
             try {
@@ -187,6 +192,19 @@ public final class SmtpServer implements AutoCloseable {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + s.getLocalSocketAddress() + ": " + e);
             }
+        }
+    }
+
+    /** The session's admission questions, answered by the reception seam. */
+    private record StoreAdmission(MessageStore store) implements Admission {
+        @Override
+        public boolean hasRoom() {
+            return store.hasRoom();
+        }
+
+        @Override
+        public QueueId nextQueueId() {
+            return store.newQueueId();
         }
     }
 }

@@ -16,8 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postloom.delivery.Outcome;
-import org.postloom.delivery.Outcome.Scope;
+import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.mail.Envelope;
 import org.postloom.smtp.MemoryStore;
 

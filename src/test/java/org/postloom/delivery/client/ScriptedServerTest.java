@@ -12,8 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.postloom.delivery.Outcome;
-import org.postloom.delivery.Outcome.Scope;
+import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.mail.Envelope;
 
 /** Misbehaving servers, played by {@link ScriptedServer}. */

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * (4xx), {@code -f MAIL} (5xx), {@code -Q CONNECT} (421), {@code -q .} (drop), {@code -p} (no
  * PIPELINING), {@code -e} (no ESMTP).
  */
-final class SmtpSink implements AutoCloseable {
+public final class SmtpSink implements AutoCloseable {
 
     private static final Path BINARY = Path.of("/usr/sbin/smtp-sink");
 
@@ -34,7 +34,7 @@ final class SmtpSink implements AutoCloseable {
         this.dumps = dumps;
     }
 
-    static SmtpSink start(String host, Path workDir, String... options) throws IOException, InterruptedException {
+    public static SmtpSink start(String host, Path workDir, String... options) throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             fail(BINARY + " is missing: install the Debian package postfix (apt-get install -y postfix)");
         }
@@ -52,12 +52,12 @@ final class SmtpSink implements AutoCloseable {
         return sink;
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return address;
     }
 
     /** The captured transactions, as text. */
-    List<String> messages() throws IOException {
+    public List<String> messages() throws IOException {
         try (Stream<Path> files = Files.list(dumps)) {
             return files.sorted().map(SmtpSink::read).toList();
         }

@@ -73,7 +73,10 @@ final class Driver {
                         budget.merge(h.connection(), -h.batch().size(), Integer::sum);
                         handed(h.batch());
                     }
-                    case Action.HangUp<Item> h -> forget(h.connection());
+                    case Action.HangUp<Item> h -> {
+                        forget(h.connection());
+                        schedule.closed(h.connection());
+                    }
                     case Action.RuleFired<Item> f -> { }
                 }
             }

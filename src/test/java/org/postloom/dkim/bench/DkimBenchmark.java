@@ -23,8 +23,8 @@ import org.postloom.dkim.TestKeys;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
-import org.postloom.smtp.server.MessageSigner;
-import org.postloom.spool.MessageStore.Reception;
+import org.postloom.intake.MessageSigner;
+import org.postloom.intake.MessageStore.Reception;
 
 /**
  * Messages per second through a live listener into the durable spool, with DKIM signing off and

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.postloom.smtp.Cidr;
 import org.postloom.smtp.TestSettings;
-import org.postloom.spool.SpoolException;
+import org.postloom.intake.IntakeException;
 
 /** Limits and timeouts over real sockets: the abuser gets a clear reply and is cut off. */
 class LimitsLiveTest {
@@ -124,7 +124,7 @@ class LimitsLiveTest {
     @Test
     void aFullSpoolGets452AndNoAcknowledgement() {
         try (LiveServer server = new LiveServer(); SmtpClient client = server.connect()) {
-            server.store.refuseWith(new SpoolException(SpoolException.Kind.FULL, "disk full"));
+            server.store.refuseWith(new IntakeException(IntakeException.Kind.FULL, "disk full"));
             client.reply();
             client.send("EHLO client.test", "MAIL FROM:<a@client.test>", "RCPT TO:<b@example.test>", "DATA");
             client.reply();

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.postloom.intake.MessageSigner;
 import org.postloom.smtp.MemoryStore;
 import org.postloom.smtp.SessionSettings;
 import org.postloom.smtp.TestSettings;

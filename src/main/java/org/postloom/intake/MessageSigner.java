@@ -1,13 +1,13 @@
-package org.postloom.smtp.server;
+package org.postloom.intake;
 
+import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.Envelope;
-import org.postloom.spool.MessageStore.Reception;
 
 /**
  * Signs messages as they are received (DKIM, RFC 6376 5: once, before the message is made
- * durable). A seam, so the server knows nothing of keys: the connection writes its own trace
- * header, then streams the client's content through the reception this returns, which may put
- * header lines in front at commit ({@link Reception#prepend(byte[])}).
+ * durable). A seam, so senders know nothing of keys: SMTP reception writes its own trace header,
+ * then streams the client's content through the reception this returns, which may put header
+ * lines in front at commit ({@link Reception#prepend(byte[])}).
  */
 @FunctionalInterface
 public interface MessageSigner {

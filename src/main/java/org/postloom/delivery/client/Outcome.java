@@ -1,4 +1,4 @@
-package org.postloom.delivery;
+package org.postloom.delivery.client;
 
 import org.postloom.smtp.Reply;
 
@@ -16,8 +16,18 @@ public sealed interface Outcome {
 
     enum Scope { SITE, MESSAGE, RECIPIENT }
 
-    /** The next hop took responsibility for the recipient (2xx after the end of data). */
-    record Delivered(Reply reply) implements Outcome {
+    /**
+     * The next hop took responsibility for the recipient (2xx after the end of data).
+     *
+     * @param dsnPassedOn whether the next hop took the DSN parameters too (it offered DSN), so that
+     *                    reports are its business now; when not, a NOTIFY=SUCCESS recipient is owed
+     *                    an {@code Action: relayed} report (RFC 3461 5.2.2)
+     */
+    record Delivered(Reply reply, boolean dsnPassedOn) implements Outcome {
+        public Delivered(Reply reply) {
+            this(reply, true);
+        }
+
         @Override
         public Scope scope() {
             return Scope.RECIPIENT;
