@@ -169,9 +169,9 @@ public final class DeliveryScheduler implements AutoCloseable {
             shared.announce(new SharedLimits.Hold(f.path().site(), f.path().source(), f.until()));
         }
         LOG.log(System.Logger.Level.WARNING,
-                    (f.rule().action() == ReplyRule.Action.SUSPEND ? "site-suspended" : "site-throttled")
-                            + " site=" + f.path().site() + " source=" + f.path().source() + " until=" + f.until()
-                            + " rule=" + f.rule().index() + " reply=\"" + f.reply().replace('"', '\'') + "\"");
+                (f.rule().action() == ReplyRule.Action.SUSPEND ? "site-suspended" : "site-throttled")
+                        + " site=" + f.path().site() + " source=" + f.path().source() + " until=" + f.until()
+                        + " rule=" + f.rule().index() + " reply=\"" + f.reply().replace('"', '\'') + "\"");
     }
 
     /** Tells the other nodes of an operator's hold on a site ({@link Instant#MIN}: lifted). */
