@@ -1,6 +1,5 @@
 package org.postloom.cluster;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,18 +17,16 @@ final class ClusterContext {
     private final String node;
     private final Duration leaseTtl;
     private final int size;
-    private final Clock clock;
     private final ScheduledExecutorService executor;
     private volatile Runnable wake = () -> {};
 
-    ClusterContext(RedisLink link, RedisHealth health, String node, Duration leaseTtl, int size, Clock clock,
+    ClusterContext(RedisLink link, RedisHealth health, String node, Duration leaseTtl, int size,
                    ScheduledExecutorService executor) {
         this.link = link;
         this.health = health;
         this.node = node;
         this.leaseTtl = leaseTtl;
         this.size = size;
-        this.clock = clock;
         this.executor = executor;
     }
 
@@ -47,10 +44,6 @@ final class ClusterContext {
 
     Duration leaseTtl() {
         return leaseTtl;
-    }
-
-    Clock clock() {
-        return clock;
     }
 
     /** This node's share of a connection limit while Redis is away: at least one. */

@@ -70,19 +70,23 @@ final class RateSlots implements SharedLimits.RateGate {
         return reserving ? Instant.MAX : askAgainAt;
     }
 
+    private static Instant micros(long sinceEpoch) {
+        return Instant.ofEpochSecond(sinceEpoch / 1_000_000, sinceEpoch % 1_000_000 * 1000);
+    }
+
     /** Called with the monitor held. */
     private void reserve() {
         reserving = true;
         cluster.link().<List<Long>>eval(Scripts.RESERVE, ScriptOutputType.MULTI, key, Long.toString(intervalMicros),
                 Long.toString(toleranceMicros), Integer.toString(batch), Long.toString(horizonMicros))
                 .whenComplete((answer, error) -> {
-                    // Slots count from the answer's arrival: late rather than early, never above the rate.
-                    Instant base = cluster.clock().instant();
+                    // Instants of Redis's clock: an answer that came late has fewer slots left to spend,
+                    // rather than slots moved later onto another node's.
                     synchronized (this) {
                         reserving = false;
                         if (error == null) {
-                            askAgainAt = base.plusNanos(answer.get(0) * 1000);
-                            for (int i = 1; i < answer.size(); i++) slots.add(base.plusNanos(answer.get(i) * 1000));
+                            askAgainAt = micros(answer.get(0));
+                            for (int i = 1; i < answer.size(); i++) slots.add(micros(answer.get(i)));
                         }
                     }
                     cluster.wake();

@@ -82,7 +82,7 @@ public final class RedisLimits implements SharedLimits, AutoCloseable {
         Duration third = settings.leaseTtl().dividedBy(3);
         Duration timeout = third.compareTo(Duration.ofSeconds(1)) < 0 ? third : Duration.ofSeconds(1);
         this.link = new RedisLink(settings.uri(), timeout, health, executor);
-        this.cluster = new ClusterContext(link, health, settings.node(), settings.leaseTtl(), settings.size(), clock, executor);
+        this.cluster = new ClusterContext(link, health, settings.node(), settings.leaseTtl(), settings.size(), executor);
     }
 
     /** Starts connecting (in the background: a relay starts whether Redis answers or not). */

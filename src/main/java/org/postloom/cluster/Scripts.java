@@ -3,7 +3,7 @@ package org.postloom.cluster;
 /**
  * The Lua scripts that make each shared decision one atomic round trip (Redis runs a script alone,
  * EVAL). Time is Redis's own ({@code TIME}, allowed in scripts since Redis 5's effects
- * replication), so the nodes' clocks need not agree.
+ * replication): leases expire by it, and rate slots are instants of it.
  */
 final class Scripts {
 
@@ -44,7 +44,9 @@ final class Scripts {
     /**
      * Reserves up to ARGV[3] slots of a GCRA (ITU-T I.371) kept as one theoretical arrival time
      * (µs) in KEYS[1]; ARGV: interval µs, tolerance µs, slots wanted, horizon µs (no slot
-     * further ahead than that). Returns {µs until the next free slot, then each slot's µs from now}.
+     * further ahead than that). Returns {when the next free slot is, then each slot's time}, in µs
+     * since the epoch by Redis's clock: a node spends a slot at that instant by its own (NTP-set)
+     * clock, however late the answer reached it, so three nodes' slots never overlap.
      */
     static final String RESERVE = """
             local t = redis.call('TIME')
@@ -56,10 +58,10 @@ final class Scripts {
             for i = 1, want do
               local at = math.max(tat - tolerance, now)
               if at > now + horizon then break end
-              out[#out + 1] = at - now
+              out[#out + 1] = at
               tat = math.max(tat, at) + interval
             end
-            out[1] = math.max(tat - tolerance, now) - now
+            out[1] = math.max(tat - tolerance, now)
             local idle = math.max(tat - now, 0)
             redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.floor(idle / 1000) + 1000)
             return out
