@@ -21,6 +21,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postloom.admin.AdminServer;
 import org.postloom.admin.Health;
+import org.postloom.cluster.RedisLimits;
 import org.postloom.config.HostPort;
 import org.postloom.config.PostloomConfig;
 import org.postloom.delivery.Bouncer;
@@ -33,6 +34,7 @@ import org.postloom.delivery.DeliveryScheduler;
 import org.postloom.delivery.EgressPools;
 import org.postloom.delivery.EgressSource;
 import org.postloom.delivery.schedule.ShapingPolicy;
+import org.postloom.delivery.schedule.SharedLimits;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
 import org.postloom.intake.MessageStore;
@@ -42,6 +44,8 @@ import org.postloom.delivery.QueueControl;
 import org.postloom.delivery.Router;
 import org.postloom.delivery.SmtpTransport;
 import org.postloom.dns.MxResolver;
+import org.postloom.events.DeliveryEvents;
+import org.postloom.events.EventSettings;
 import org.postloom.dns.Resolution;
 import org.postloom.inject.IdempotencyStore;
 import org.postloom.inject.Injection;
@@ -78,9 +82,11 @@ public final class Relay implements AutoCloseable {
     private DeliveryScheduler delivery;
     private SmtpServer smtp;
     private AdminServer admin;
+    private DeliveryEvents events;
     private AutoCloseable mtaStsRefresh;
     private AutoCloseable tlsReporting;
     private IdempotencyStore idempotency;
+    private RedisLimits cluster;
 
     private Relay(PostloomConfig config) {
         this.config = config;
@@ -126,19 +132,27 @@ public final class Relay implements AutoCloseable {
                 .map(a -> Duration.between(a, clock.instant()).toSeconds()).orElse(0L)).register(metrics);
         spoolMetrics(metrics);
 
+        events = DeliveryEvents.start(eventSettings(), config.spool().dir(), spool::openBody, clock);
+        events.backlogs().keySet().forEach(sink -> Gauge.builder("postloom.events.backlog", events,
+                e -> e.backlogs().getOrDefault(sink, 0L)).tag("sink", sink).register(metrics));
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
-        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools);
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize())
+                .withMessages(config.delivery().bounceMessages());
+        SharedLimits shared = sharedLimits(hostname, clock, metrics);
+        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools, shared);
+        if (cluster != null) cluster.wakeWith(delivery::wake);
         delivery.start();
 
         TenantConfig tenants = new TenantConfig(config);
-        Intake intake = new Intake(withEgressSource(spool, pools), signer, tenants.tenantOfSmtpUser, tenantCounter(metrics, tenants));
+        // Reception events are made durable just before each message is committed (issue 14).
+        Intake intake = new Intake(events.receptions(withEgressSource(spool, pools)), signer, tenants.tenantOfSmtpUser,
+                tenantCounter(metrics, tenants));
         QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics, queueControl,
                 new Injection(AdminServer.json(), tenants.tenants, injector, idempotency, config.limits().messageSize(),
-                        config.limits().recipients()));
+                        config.limits().recipients()), events.suppressions());
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
@@ -173,12 +187,33 @@ public final class Relay implements AutoCloseable {
     }
 
     private DeliveryScheduler delivery(String hostname, Inbox inbox, Bouncer bouncer, Clock clock, DeliveryMetrics metrics,
-                                       ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools) {
+                                       ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools,
+                                       SharedLimits shared) {
         Function<String, Resolution> dns = resolver(metrics);
         SmtpTransport transport = new SmtpTransport(dns, config.delivery().port(), settings.clientSettings(hostname),
                 spool::openBody, metrics, hostname, outboundTlsPolicy(hostname, clock));
         return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer,
-                settings.delivery(shaping, pools, sources, hostname), clock, metrics);
+                settings.delivery(shaping, pools, sources, hostname), clock, metrics, events, shared);
+    }
+
+    private EventSettings eventSettings() {
+        PostloomConfig.Events e = config.events();
+        return EventSettings.of(e.file(), e.fileMaxSize(), e.fileKeep(), e.webhook().url(), e.webhook().secret(),
+                e.webhook().batchSize(), e.webhook().timeout(), e.kafka().bootstrapServers(), e.kafka().topic(),
+                e.headers().orElse(List.of()), e.bounceClassesFile(), e.maxBackoff(),
+                config.suppression().enabled(), config.suppression().classes());
+    }
+
+    /** With {@code postloom.cluster.redis}: limits held in Redis by every node; else this node's alone. */
+    private SharedLimits sharedLimits(String hostname, Clock clock, PrometheusMeterRegistry metrics) {
+        PostloomConfig.Cluster c = config.cluster();
+        Optional<String> redis = c.redis().filter(r -> !r.isBlank());
+        if (redis.isEmpty()) return SharedLimits.LOCAL;
+        cluster = RedisLimits.start(new RedisLimits.Settings(redis.get(), c.node().filter(n -> !n.isBlank()).orElse(hostname),
+                c.leaseTtl(), c.size()), clock);
+        Gauge.builder("postloom.cluster.redis.up", cluster, l -> l.redisUp() ? 1 : 0)
+                .description("1 while Redis answers, 0 while each node applies its share alone").register(metrics);
+        return cluster;
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
@@ -301,6 +336,7 @@ public final class Relay implements AutoCloseable {
         if (admin != null) admin.close();
         if (idempotency != null) idempotency.close();
         if (delivery != null) delivery.drain(grace);
+        if (events != null) events.close();
         for (AutoCloseable background : new AutoCloseable[] {mtaStsRefresh, tlsReporting}) {
             try {
                 if (background != null) background.close();
@@ -308,6 +344,7 @@ public final class Relay implements AutoCloseable {
                 // a stopped daemon thread
             }
         }
+        if (cluster != null) cluster.close();
         if (spool != null) spool.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

@@ -26,7 +26,8 @@ final class Views {
     /** {@code GET /sites} (CONTRACT.md section 2). */
     record Site(String site, List<String> domains, List<String> mx, List<SitePath> paths) {}
 
-    record SitePath(String source, int connections, int ready,
+    record SitePath(String source, int connections,
+                    @JsonProperty("cluster_connections") int clusterConnections, int ready,
                     @JsonProperty("suspended_until") Instant suspendedUntil,
                     @JsonProperty("throttled_until") Instant throttledUntil) {}
 
@@ -34,7 +35,7 @@ final class Views {
 
     static List<Site> sites(List<SiteView> sites) {
         return sites.stream().map(s -> new Site(s.site(), s.domains(), s.mx(), s.paths().stream()
-                .map(p -> new SitePath(p.source(), p.connections(), p.ready(), p.suspendedUntil(), p.throttledUntil()))
+                .map(p -> new SitePath(p.source(), p.connections(), p.clusterConnections(), p.ready(), p.suspendedUntil(), p.throttledUntil()))
                 .toList())).toList();
     }
 
@@ -61,5 +62,11 @@ final class Views {
         var env = m.envelope();
         return new Message(env.queueId().value(), env.sender().toString(), env.arrival(), env.client(), env.tls(),
                 m.bodySize(), rcpts, env.tenant());
+    }
+
+    /** {@code local@domain} with both parts present, no spaces or angle brackets. */
+    static boolean isAddress(String address) {
+        int at = address.lastIndexOf('@');
+        return at > 0 && at < address.length() - 1 && address.chars().noneMatch(c -> c <= ' ' || c == '<' || c == '>');
     }
 }

@@ -53,7 +53,7 @@ class OutcomesDurablePerTransactionTest {
                 Defaults.retryPolicy(), "relay.test");
         try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport,
                 spool[0], bouncer, settings,
-                clock, DeliveryMetrics.none())) {
+                clock, DeliveryMetrics.none(), org.postloom.events.DeliveryEvents.none())) {
             scheduler.start();
             Await.within(Duration.ofSeconds(20), () -> spool[0].messages().isEmpty());
             assertThat(seenBeforeEachSend).as("live messages in the spool as each transaction began")

@@ -6,6 +6,9 @@ import java.util.List;
 /** A read-only snapshot of one site for the admin plane ({@code GET /sites}). */
 public record SiteView(String site, List<String> domains, List<String> mx, List<Path> paths) {
 
-    /** One egress path; the {@code _until} instants are null when not in effect. */
-    public record Path(String source, int connections, int ready, Instant suspendedUntil, Instant throttledUntil) {}
+    /**
+     * One egress path; {@code clusterConnections} counts every node's (this node's alone without a
+     * cluster); the {@code _until} instants are null when not in effect.
+     */
+    public record Path(String source, int connections, int clusterConnections, int ready, Instant suspendedUntil, Instant throttledUntil) {}
 }
