@@ -131,7 +131,10 @@ public final class Relay implements AutoCloseable {
         delivery.start();
 
         TenantConfig tenants = new TenantConfig(config);
-        Intake intake = new Intake(spool, signer, tenants.tenantOfSmtpUser, tenantCounter(metrics, tenants));
+        Counter queued = Counter.builder("postloom.messages.queued").description("messages queued, over SMTP and HTTP")
+                .register(metrics);
+        Intake intake = new Intake(spool, signer, tenants.tenantOfSmtpUser,
+                tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
         QueueControl queueControl = new QueueControl(delivery, spool, bouncer, clock);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));

@@ -72,6 +72,7 @@ public final class AdminServer implements AutoCloseable {
 
     private void routes(HttpRouting.Builder r) {
         r.post("/messages", inject); // first: it takes tenants' tokens as well as the admin's
+        StatusPage.routes(r, token.isPresent()); // the page holds no data: its script asks with the token
         r.any((req, res) -> {
             if (authorized(req)) {
                 res.next();
