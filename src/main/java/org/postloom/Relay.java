@@ -125,6 +125,8 @@ public final class Relay implements AutoCloseable {
                 .mapToLong(m -> Duration.between(m.envelope().arrival(), clock.instant()).toSeconds())
                 .max().orElse(0)).register(metrics);
 
+        Gauge.builder("postloom.spool.free.bytes", config.spool().dir(), Relay::usableBytes)
+                .description("usable bytes on the spool's file system").register(metrics);
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
@@ -250,6 +252,14 @@ public final class Relay implements AutoCloseable {
             queue.delete(id, false);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not withdraw id=" + id + " of a failed injection: " + e);
+        }
+    }
+
+    private static double usableBytes(java.nio.file.Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return Double.NaN; // the spool's own writes report the failure
         }
     }
 
