@@ -2,6 +2,7 @@ package org.postloom;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -67,6 +69,14 @@ import org.postloom.spool.Spool;
 import org.postloom.spool.SpoolOptions;
 import org.postloom.tls.KeyMaterial;
 import org.postloom.tls.ServerTls;
+import org.postloom.dns.PolicyDns;
+import org.postloom.tls.MtaSts;
+import org.postloom.tls.OutboundTlsPolicy;
+import org.postloom.tls.PolicyHttp;
+import org.postloom.tls.TlsReports;
+import org.postloom.tls.TrustRoots;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.Mailbox;
 
 /**
  * The relay put together from its parts, in the order the data flows backwards: the spool
@@ -84,6 +94,8 @@ public final class Relay implements AutoCloseable {
     private DeliveryScheduler delivery;
     private SmtpServer smtp;
     private AdminServer admin;
+    private AutoCloseable mtaStsRefresh;
+    private AutoCloseable tlsReporting;
     private IdempotencyStore idempotency;
 
     private Relay(PostloomConfig config) {
@@ -109,6 +121,8 @@ public final class Relay implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Files.createDirectories(config.spool().dir());
 
+        checkAtLeast("postloom.spool.segment-size", config.spool().segmentSize(), 1 << 16);
+        checkAtLeast("postloom.spool.compaction-bandwidth", config.spool().compactionBandwidth(), 1 << 16);
         // The inbox exists first: recovery publishes the live queue into it during open().
         Inbox inbox = new Inbox();
         Timer forces = Timer.builder("postloom.spool.fsync").description("group commit fsync latency")
@@ -116,14 +130,16 @@ public final class Relay implements AutoCloseable {
         DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
         spool = Spool.open(config.spool().dir(), SpoolOptions.defaults()
-                .withMaxMessages(config.limits().queue()).withMinFreeSpace(config.spool().minFreeSpace()), inbox::offer, (records, nanos) -> {
+                .withMaxMessages(config.limits().queue()).withMinFreeSpace(config.spool().minFreeSpace())
+                .withSegmentSize(config.spool().segmentSize())
+                .withCompactionBandwidth(config.spool().compactionBandwidth()), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
         });
         Gauge.builder("postloom.queue.messages", spool, s -> s.stats().messages()).register(metrics);
-        Gauge.builder("postloom.queue.oldest.seconds", spool, s -> s.messages().stream()
-                .mapToLong(m -> Duration.between(m.envelope().arrival(), clock.instant()).toSeconds())
-                .max().orElse(0)).register(metrics);
+        Gauge.builder("postloom.queue.oldest.seconds", spool, s -> s.oldestArrival()
+                .map(a -> Duration.between(a, clock.instant()).toSeconds()).orElse(0L)).register(metrics);
+        spoolMetrics(metrics);
 
         Gauge.builder("postloom.spool.free.bytes", config.spool().dir(), Relay::usableBytes)
                 .description("usable bytes on the spool's file system").register(metrics);
@@ -154,6 +170,20 @@ public final class Relay implements AutoCloseable {
                 + " recovered=" + spool.recovery().messages());
     }
 
+    private static void checkAtLeast(String setting, long value, long minimum) {
+        if (value < minimum) throw new IllegalArgumentException(setting + "=" + value + ": must be at least " + minimum);
+    }
+
+    /** CONTRACT.md section 1: what the spool's files take, and what compaction rewrote. */
+    private void spoolMetrics(PrometheusMeterRegistry metrics) {
+        Gauge.builder("postloom.spool.disk.bytes", spool, Spool::diskBytes)
+                .description("bytes of all spool files").register(metrics);
+        Gauge.builder("postloom.spool.segments", spool, s -> s.stats().segments())
+                .description("segment files").register(metrics);
+        FunctionCounter.builder("postloom.spool.compacted.bytes", spool, s -> s.stats().compactedBytes())
+                .description("bytes of live messages rewritten out of old segments").register(metrics);
+    }
+
     public List<InetSocketAddress> smtpAddresses() {
         return smtp.boundAddresses();
     }
@@ -171,7 +201,7 @@ public final class Relay implements AutoCloseable {
         ClientSettings strict = base.withTlsPolicy(TlsPolicy.REQUIRED_VERIFIED);
         SmtpTransport transport = new SmtpTransport(resolver(metrics), d.port(),
                 hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
-                spool::openBody, metrics, hostname);
+                spool::openBody, metrics, hostname, outboundTlsPolicy(hostname, clock));
         Map<String, Integer> perDestination = d.destinations().entrySet().stream()
                 .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
         DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
@@ -182,15 +212,66 @@ public final class Relay implements AutoCloseable {
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
     private Function<String, Resolution> resolver(DeliveryMetrics metrics) {
-        List<InetSocketAddress> servers = config.dns().servers().orElse(List.of()).stream()
-                .filter(s -> !s.isBlank()).map(s -> s.contains(":") ? HostPort.parse(s) : new InetSocketAddress(s, 53))
-                .toList();
         try {
-            return MxResolver.create(servers, config.dns().timeout(), metrics::dnsLookup)::resolve;
+            return MxResolver.create(dnsServers(), config.dns().timeout(), metrics::dnsLookup)::resolve;
         } catch (IllegalStateException noResolvers) {
             LOG.log(System.Logger.Level.WARNING, "no DNS resolvers: mail to MX destinations waits until postloom.dns.servers is set");
             return domain -> new Resolution.TemporaryFailure("no DNS resolvers configured");
         }
+    }
+
+    /**
+     * DANE and MTA-STS (CONTRACT.md 6): both ask the configured resolvers, DANE trusting their AD
+     * bit; MTA-STS policies are cached in the spool and refreshed in the background.
+     */
+    private OutboundTlsPolicy outboundTlsPolicy(String hostname, Clock clock) {
+        PostloomConfig.Delivery d = config.delivery();
+        TrustRoots roots = TrustRoots.jdkAnd(config.tls().trustCa());
+        PolicyDns dns;
+        try {
+            dns = PolicyDns.create(dnsServers(), config.dns().timeout(), clock);
+        } catch (IllegalStateException noResolvers) {
+            return new OutboundTlsPolicy(Optional.empty(), Optional.empty(), roots, d.port());
+        }
+        Optional<MtaSts> mtaSts = Optional.empty();
+        if (d.mtaSts()) {
+            var http = new PolicyHttp(dns::addresses, roots, config.dns().timeout());
+            MtaSts policies = new MtaSts(dns::txt, http, config.spool().dir().resolve("mta-sts"), clock);
+            mtaStsRefresh = policies.refreshEvery(d.mtaStsRefresh());
+            mtaSts = Optional.of(policies);
+        }
+        LOG.log(System.Logger.Level.INFO, "outbound-tls dane=" + d.dane() + " mta-sts=" + d.mtaSts()
+                + " trust-ca=" + config.tls().trustCa().map(Object::toString).orElse("none"));
+        return new OutboundTlsPolicy(d.dane() ? Optional.of(dns) : Optional.empty(), mtaSts, roots, d.port(),
+                tlsReports(hostname, dns, roots, clock));
+    }
+
+    /** RFC 8460 reports, mailed through our own spool (null sender, so that they never bounce in a loop). */
+    private Optional<TlsReports> tlsReports(String hostname, PolicyDns dns, TrustRoots roots, Clock clock) {
+        PostloomConfig.TlsRpt r = config.tlsRpt();
+        if (!r.enabled()) return Optional.empty();
+        var submitter = new TlsReports.Submitter(r.organization().orElse(hostname), r.contact().orElse("postmaster@" + hostname), hostname);
+        TlsReports.Mailer mailer = (to, message) -> {
+            int at = to.lastIndexOf('@');
+            Envelope envelope = new Envelope(spool.newQueueId(), Mailbox.NULL, List.of(new Mailbox(to.substring(0, at), to.substring(at + 1))),
+                    Envelope.BodyType.SEVEN_BIT, false, clock.instant(), "tls-rpt", "");
+            try (var reception = spool.receive(envelope)) {
+                reception.body().write(message);
+                reception.commit();
+            }
+        };
+        var reports = new TlsReports(config.spool().dir().resolve("tls-rpt"), clock, r.interval(), submitter, dns::txt,
+                new PolicyHttp(dns::addresses, roots, config.dns().timeout()), mailer);
+        Duration check = r.interval().dividedBy(4);
+        tlsReporting = reports.sendEvery(check.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : check.compareTo(Duration.ofMinutes(15)) > 0 ? Duration.ofMinutes(15) : check);
+        return Optional.of(reports);
+    }
+
+    private List<InetSocketAddress> dnsServers() {
+        return config.dns().servers().orElse(List.of()).stream()
+                .filter(s -> !s.isBlank()).map(s -> s.contains(":") ? HostPort.parse(s) : new InetSocketAddress(s, 53))
+                .toList();
     }
 
     /** DKIM keys are read now, so a bad one stops the start (the message names the file). */
@@ -285,6 +366,13 @@ public final class Relay implements AutoCloseable {
         if (admin != null) admin.close();
         if (idempotency != null) idempotency.close();
         if (delivery != null) delivery.drain(grace);
+        for (AutoCloseable background : new AutoCloseable[] {mtaStsRefresh, tlsReporting}) {
+            try {
+                if (background != null) background.close();
+            } catch (Exception ignored) {
+                // a stopped daemon thread
+            }
+        }
         if (spool != null) spool.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

@@ -39,6 +39,25 @@ public interface PostloomConfig {
 
     Limits limits();
 
+    @WithName("tls-rpt")
+    TlsRpt tlsRpt();
+
+    /** SMTP TLS Reporting (RFC 8460): daily reports to the domains' {@code _smtp._tls} addresses. */
+    interface TlsRpt {
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The reporting period. */
+        @WithDefault("P1D")
+        Duration interval();
+
+        /** {@code organization-name}; empty means {@code postloom.hostname}. */
+        Optional<String> organization();
+
+        /** {@code contact-info}; empty means {@code postmaster@<hostname>}. */
+        Optional<String> contact();
+    }
+
     Auth auth();
 
     /** Tenants of POST /messages and of SMTP AUTH users: {@code postloom.tenants."acme".token} (CONTRACT.md 4). */
@@ -135,6 +154,16 @@ public interface PostloomConfig {
         @WithName("min-free-space")
         @WithDefault("268435456")
         long minFreeSpace();
+
+        /** Bytes after which a segment file is closed and a new one begun; the unit of reclaiming space. */
+        @WithName("segment-size")
+        @WithDefault("67108864")
+        long segmentSize();
+
+        /** Bytes per second the compactor may rewrite at most, so that new mail keeps the disk. */
+        @WithName("compaction-bandwidth")
+        @WithDefault("33554432")
+        long compactionBandwidth();
     }
 
     interface Relay {
@@ -151,6 +180,10 @@ public interface PostloomConfig {
         Optional<Path> cert();
 
         Optional<Path> key();
+
+        /** PEM CA certificates trusted besides the JDK's: MTA-STS fetches and MX certificates, TLS-RPT https. */
+        @WithName("trust-ca")
+        Optional<Path> trustCa();
     }
 
     interface Dns {
@@ -206,6 +239,20 @@ public interface PostloomConfig {
         @WithName("require-verified-tls")
         Optional<List<String>> requireVerifiedTls();
 
+        /** Apply MTA-STS policies of recipient domains (RFC 8461). */
+        @WithName("mta-sts")
+        @WithDefault("true")
+        boolean mtaSts();
+
+        /** How often cached MTA-STS policies are checked and fetched again before they expire (RFC 8461 10.2). */
+        @WithName("mta-sts-refresh")
+        @WithDefault("PT1H")
+        Duration mtaStsRefresh();
+
+        /** Apply DANE (RFC 7672) when the resolver validates DNSSEC (AD bit). */
+        @WithDefault("true")
+        boolean dane();
+
         /** A recipient deferred this long gets a DELAY report (RFC 3461), once; PT0S = never. */
         @WithName("delay-warning")
         @WithDefault("PT4H")
@@ -244,7 +291,7 @@ public interface PostloomConfig {
          * Messages in the queue before new mail is refused with 452 4.3.1: the bound on the
          * working set, so a stuck queue slows senders down instead of growing without end.
          */
-        @WithDefault("500000")
+        @WithDefault("10000000")
         int queue();
 
         /** Hard errors before a client is cut off. */

@@ -3,14 +3,20 @@ package org.postloom.delivery;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.postloom.delivery.client.Outcome;
+import org.postloom.mail.QueueId;
+import org.postloom.spool.SpooledMessage;
 
 /**
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,
  * report to the scheduler, and, while the connection is fit, wait for the scheduler to hand it
- * more work for the same destination (connection reuse), until it gets none.
+ * more work for the same destination (connection reuse), until it gets none. Each work item's
+ * envelope is read back from the spool just before it is sent ({@link Parcel}); an item whose
+ * message became final meanwhile (an operator deleted it) is dropped.
  */
 final class Courier implements Runnable {
 
@@ -32,10 +38,14 @@ final class Courier implements Runnable {
     private final Consumer<Report> scheduler;
     private final int messagesPerConnection;
     private final Instant retryOnCrash;
+    private final Function<QueueId, Optional<SpooledMessage>> messages;
     private List<WorkItem> batch;
 
+    /** @param messages reads a queued message back from the spool ({@code Spool::message}) */
     Courier(NextHop hop, List<WorkItem> first, Transport transport, OutcomeRecorder recorder,
-            Consumer<Report> scheduler, int messagesPerConnection, Instant retryOnCrash) {
+            Consumer<Report> scheduler, int messagesPerConnection, Instant retryOnCrash,
+            Function<QueueId, Optional<SpooledMessage>> messages) {
+        this.messages = messages;
         this.hop = hop;
         this.batch = first;
         this.transport = transport;
@@ -68,10 +78,16 @@ final class Courier implements Runnable {
         int done = 0;
         try {
             for (WorkItem item : batch) {
-                List<List<Outcome>> outcomes = session.deliver(List.of(item));
+                Optional<SpooledMessage> message = messages.apply(item.message().queueId());
+                if (message.isEmpty()) {
+                    done++;                               // final meanwhile: nothing to carry
+                    continue;
+                }
+                Parcel parcel = new Parcel(item, message.get());
+                List<List<Outcome>> outcomes = session.deliver(List.of(parcel));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
                 String via = session.via();
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, session.remoteMta(), item, outcomes.getFirst());
+                OutcomeRecorder.Retry retry = recorder.record(hop, via, session.remoteMta(), parcel, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;

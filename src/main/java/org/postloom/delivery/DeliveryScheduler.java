@@ -25,7 +25,7 @@ import org.postloom.mail.QueueId;
 import java.util.random.RandomGenerator;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpooledMessage;
+import org.postloom.spool.QueueEntry;
 
 /**
  * The delivery engine's single owner of scheduling state (after Postfix's queue manager): one
@@ -51,6 +51,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final OutcomeRecorder recorder;
     private final DeliverySettings settings;
     private final Clock clock;
+    private final Spool spool;
     private final Queue<Courier.Report> attempts = new ConcurrentLinkedQueue<>();
     /** Questions and orders from the admin plane, run on the scheduler thread (see {@link QueueControl}). */
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -83,6 +84,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock, RandomGenerator.getDefault(), metrics);
         this.settings = settings;
         this.clock = clock;
+        this.spool = spool;
         this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);
     }
 
@@ -127,20 +129,20 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     private void takeNewMessages(Instant now) {
-        SpooledMessage message;
+        QueueEntry message;
         while ((message = inbox.poll()) != null) {
             Map<NextHop, List<Integer>> byHop = new LinkedHashMap<>();
             Map<NextHop, Instant> due = new HashMap<>();
-            List<Mailbox> rcpts = message.envelope().recipients();
-            for (int i = 0; i < rcpts.size(); i++) {
+            List<String> domains = message.recipientDomains();
+            for (int i = 0; i < domains.size(); i++) {
                 RecipientState state = message.recipients().get(i);
                 if (state.isFinal()) continue;
-                NextHop hop = router.route(rcpts.get(i).domain());
+                NextHop hop = router.route(domains.get(i));
                 byHop.computeIfAbsent(hop, h -> new ArrayList<>()).add(i);
                 if (state instanceof RecipientState.Deferred d) due.merge(hop, d.nextAttempt(), (a, b) -> a.isBefore(b) ? a : b);
             }
             for (var entry : byHop.entrySet()) {
-                WorkItem item = new WorkItem(message, entry.getValue());
+                WorkItem item = new WorkItem(message.message(), entry.getValue());
                 Instant when = due.getOrDefault(entry.getKey(), now);
                 if (when.isAfter(now)) deferred.add(new Scheduled(when, entry.getKey(), item));
                 else ready(entry.getKey(), item);
@@ -213,7 +215,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                 active++;
                 couriers.incrementAndGet();
                 Courier courier = new Courier(d.hop, batch, transport, recorder, this::report,
-                        settings.messagesPerConnection(), now.plus(settings.retry().minBackoff()));
+                        settings.messagesPerConnection(), now.plus(settings.retry().minBackoff()), spool::message);
                 Thread.ofVirtual().name("courier-" + d.hop).start(() -> {
                     try {
                         courier.run();

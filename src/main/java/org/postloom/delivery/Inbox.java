@@ -3,7 +3,7 @@ package org.postloom.delivery;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
-import org.postloom.spool.SpooledMessage;
+import org.postloom.spool.QueueEntry;
 
 /**
  * Where durable messages enter the delivery engine: many producers (the spool's writer, recovery,
@@ -13,16 +13,16 @@ import org.postloom.spool.SpooledMessage;
  */
 public final class Inbox {
 
-    private final Queue<SpooledMessage> queue = new ConcurrentLinkedQueue<>();
+    private final Queue<QueueEntry> queue = new ConcurrentLinkedQueue<>();
     private volatile Thread consumer;
 
-    public void offer(SpooledMessage message) {
+    public void offer(QueueEntry message) {
         queue.offer(message);
         Thread c = consumer;
         if (c != null) LockSupport.unpark(c);
     }
 
-    SpooledMessage poll() {
+    QueueEntry poll() {
         return queue.poll();
     }
 

@@ -61,7 +61,7 @@ final class OutcomeRecorder {
      *
      * @param remoteMta the host the item went to, for the reports; empty if none was reached
      */
-    Retry record(NextHop hop, String via, String remoteMta, WorkItem item, List<Outcome> outcomes) {
+    Retry record(NextHop hop, String via, String remoteMta, Parcel item, List<Outcome> outcomes) {
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
@@ -120,9 +120,9 @@ final class OutcomeRecorder {
         } catch (IntakeException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
-            return new Retry(item, now.plus(retry.minBackoff()));
+            return new Retry(item.item(), now.plus(retry.minBackoff()));
         }
-        return again.isEmpty() ? null : new Retry(new WorkItem(message, again), next);
+        return again.isEmpty() ? null : new Retry(new WorkItem(item.item().message(), again), next);
     }
 
     /** Whether the spool says this recipient's delay was reported already (the item's copy may be older). */

@@ -63,7 +63,7 @@ public final class QueueControl {
                 return new DestinationSummary(d,
                         (int) entries.stream().map(x -> x.item().message().queueId()).distinct().count(),
                         entries.stream().mapToInt(x -> x.item().recipients().size()).sum(),
-                        entries.stream().map(x -> x.item().message().envelope().arrival()).min(Comparator.naturalOrder()).orElseThrow(),
+                        entries.stream().map(x -> x.item().message().arrival()).min(Comparator.naturalOrder()).orElseThrow(),
                         entries.stream().map(Entry::due).min(Comparator.naturalOrder()).orElseThrow(),
                         scheduler.lastError(d), scheduler.isSuspended(d), scheduler.activeConnections(d));
             }).toList();
@@ -73,11 +73,11 @@ public final class QueueControl {
     public List<QueuedMessage> messages(String destination) {
         return answer(() -> scheduler.entries().stream()
                 .filter(e -> e.destination().equals(destination))
-                .map(e -> {
-                    SpooledMessage m = e.item().message();
+                .flatMap(e -> spool.message(e.item().message().queueId()).stream().map(m -> {
+                    // The envelope is read back from the spool: the schedule holds only the id.
                     List<Mailbox> rcpts = e.item().recipients().stream().map(i -> m.envelope().recipients().get(i)).toList();
                     return new QueuedMessage(m.queueId(), m.envelope().sender(), rcpts, m.envelope().arrival(), e.due(), m.bodySize());
-                })
+                }))
                 .sorted(Comparator.comparing(QueuedMessage::arrival))
                 .toList());
     }

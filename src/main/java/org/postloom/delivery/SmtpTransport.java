@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.postloom.delivery.client.ClientSettings;
@@ -19,6 +21,9 @@ import org.postloom.dns.MailHost;
 import org.postloom.dns.Resolution;
 import org.postloom.mail.QueueId;
 import org.postloom.smtp.Reply;
+import org.postloom.tls.HostTlsPolicy;
+import org.postloom.tls.OutboundTlsPolicy;
+import org.postloom.tls.TlsResult;
 
 /**
  * Delivery over SMTP: finds the next hop's hosts (MX records, or the fixed route), connects to
@@ -37,8 +42,10 @@ public final class SmtpTransport implements Transport {
         InputStream open(QueueId id) throws IOException;
     }
 
-    /** One address to try, with the name TLS should see. */
-    private record Candidate(String name, InetSocketAddress address) {}
+    /** One address to try, with the name TLS should see, the TLS its policy demands, and where TLS-RPT hears of it. */
+    private record Candidate(String name, InetSocketAddress address, HostTlsPolicy tls, Consumer<TlsResult> report) {}
+
+    private static final Consumer<TlsResult> UNREPORTED = result -> {};
 
     private final Function<String, Resolution> dns;
     private final int mxPort;
@@ -46,6 +53,7 @@ public final class SmtpTransport implements Transport {
     private final Bodies bodies;
     private final DeliveryMetrics metrics;
     private final String ourName;
+    private final OutboundTlsPolicy tlsPolicy;
     private volatile boolean stopping;
 
     /**
@@ -56,6 +64,13 @@ public final class SmtpTransport implements Transport {
      */
     public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings,
                          Bodies bodies, DeliveryMetrics metrics, String ourName) {
+        this(dns, mxPort, settings, bodies, metrics, ourName, OutboundTlsPolicy.opportunisticOnly());
+    }
+
+    /** @param tlsPolicy DANE and MTA-STS for MX destinations whose settings say {@link TlsPolicy#OPPORTUNISTIC} */
+    public SmtpTransport(Function<String, Resolution> dns, int mxPort, Function<NextHop, ClientSettings> settings,
+                         Bodies bodies, DeliveryMetrics metrics, String ourName, OutboundTlsPolicy tlsPolicy) {
+        this.tlsPolicy = tlsPolicy;
         this.metrics = metrics;
         this.ourName = ourName.endsWith(".") ? ourName.substring(0, ourName.length() - 1) : ourName;
         this.dns = dns;
@@ -76,13 +91,14 @@ public final class SmtpTransport implements Transport {
         private Routing routing;
         private OutboundConnection connection;
         private String host;
+        private TlsResult lastTls;
 
         OutboundSession(NextHop hop) {
             this.hop = hop;
         }
 
         @Override
-        public List<List<Outcome>> deliver(List<WorkItem> items) {
+        public List<List<Outcome>> deliver(List<Parcel> items) {
             if (routing == null) routing = candidates(hop);
             if (routing.verdict() != null) return allAlike(items, routing.verdict());
             if (routing.candidates().isEmpty()) {
@@ -91,7 +107,7 @@ public final class SmtpTransport implements Transport {
             List<List<Outcome>> results = new ArrayList<>(items.size());
             Outcome lastSiteFailure = null;
             ClientSettings hopSettings = settings.apply(hop);
-            for (WorkItem item : items) {
+            for (Parcel item : items) {
                 if (stopping) break;
                 if (ignoresTlsPolicy(item, hopSettings)) {
                     results.add(sendOnce(item, hopSettings.withTlsPolicy(TlsPolicy.OPPORTUNISTIC)));
@@ -104,8 +120,10 @@ public final class SmtpTransport implements Transport {
                         Connected c = connect(routing.candidates(), hopSettings);
                         connection = c.connection();
                         host = c.host();
+                        lastTls = connection.tls();
                     } catch (SiteFailure e) {
                         lastSiteFailure = e.outcome();
+                        lastTls = e.tls().orElse(null);
                     }
                 }
                 if (connection == null) {
@@ -121,7 +139,7 @@ public final class SmtpTransport implements Transport {
          * RFC 8689 5: a message with {@code TLS-Required: No} (and without REQUIRETLS, which
          * overrides it, 4.1) goes even where this hop's TLS policy demands a verified certificate.
          */
-        private boolean ignoresTlsPolicy(WorkItem item, ClientSettings hopSettings) {
+        private boolean ignoresTlsPolicy(Parcel item, ClientSettings hopSettings) {
             if (hopSettings.tlsPolicy() != TlsPolicy.REQUIRED_VERIFIED || item.message().envelope().requireTls()) return false;
             try (InputStream in = bodies.open(item.message().queueId())) {
                 return TlsRequiredHeader.saysNo(in);
@@ -131,9 +149,12 @@ public final class SmtpTransport implements Transport {
         }
 
         /** One item over a connection of its own, closed afterwards. */
-        private List<Outcome> sendOnce(WorkItem item, ClientSettings relaxed) {
+        private List<Outcome> sendOnce(Parcel item, ClientSettings relaxed) {
             try {
-                Connected c = connect(routing.candidates(), relaxed);
+                // The host policies were made for the verified level: this one message goes opportunistically.
+                List<Candidate> opportunistic = routing.candidates().stream().map(c -> new Candidate(c.name(), c.address(),
+                        OutboundConnection.levelPolicy(relaxed, c.name()), UNREPORTED)).toList();
+                Connected c = connect(opportunistic, relaxed);
                 try {
                     return c.connection().send(item.message().envelope(), item.recipients(), body(item));
                 } finally {
@@ -144,7 +165,7 @@ public final class SmtpTransport implements Transport {
             }
         }
 
-        private MessageBody body(WorkItem item) {
+        private MessageBody body(Parcel item) {
             QueueId id = item.message().queueId();
             return new MessageBody(item.message().bodySize(), () -> bodies.open(id));
         }
@@ -156,10 +177,14 @@ public final class SmtpTransport implements Transport {
 
         @Override
         public String via() {
-            if (connection == null) return hop.toString();
-            String tls = connection.tlsDescription();
+            if (connection == null) return hop + (lastTls == null ? "" : " " + lastTls.logFields());
             return hop + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
-                    + "]:" + connection.address().getPort() + " tls=" + (tls.isEmpty() ? "none" : tls.replace(' ', '/'));
+                    + "]:" + connection.address().getPort() + " " + connection.tls().logFields();
+        }
+
+        @Override
+        public Optional<TlsResult> tls() {
+            return Optional.ofNullable(lastTls);
         }
 
         @Override
@@ -186,8 +211,11 @@ public final class SmtpTransport implements Transport {
         SiteFailure last = null;
         for (Candidate c : candidates) {
             try {
-                return new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings));
+                var connected = new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings, c.tls()));
+                c.report().accept(connected.connection().tls());
+                return connected;
             } catch (SiteFailure e) {
+                e.tls().ifPresent(c.report());
                 LOG.log(System.Logger.Level.INFO, "connect-failed host=" + c.name() + " address=" + c.address()
                         + " reply=\"" + e.getMessage() + "\"");
                 last = e;
@@ -201,19 +229,26 @@ public final class SmtpTransport implements Transport {
 
     private Routing candidates(NextHop hop) {
         return switch (hop) {
-            case NextHop.Fixed f -> hosts(f.host(), f.port(), false);
-            case NextHop.Mx m -> hosts(m.domain(), mxPort, true);
+            case NextHop.Fixed f -> hosts(hop, f.host(), f.port(), false);
+            case NextHop.Mx m -> hosts(hop, m.domain(), mxPort, true);
         };
     }
 
-    private Routing hosts(String name, int port, boolean viaMx) {
+    /** The TLS each host must give at the destination's fixed level (routes, require-verified-tls, literals). */
+    private Function<String, HostTlsPolicy> tlsFor(NextHop hop) {
+        ClientSettings hopSettings = settings.apply(hop);
+        if (hopSettings.tlsPolicy() == TlsPolicy.REQUIRED_VERIFIED && hopSettings.verifier().isEmpty()) return tlsPolicy::verified;
+        return name -> OutboundConnection.levelPolicy(hopSettings, name);
+    }
+
+    private Routing hosts(NextHop hop, String name, int port, boolean viaMx) {
         if (name.startsWith("[") && name.endsWith("]")) {
             // An address literal (RFC 5321 4.1.3): no DNS at all.
             String literal = name.substring(1, name.length() - 1);
             if (literal.regionMatches(true, 0, "IPv6:", 0, 5)) literal = literal.substring(5);
-            return literal(literal, port);
+            return literal(hop, literal, port);
         }
-        if (IP_LITERAL.matcher(name).matches()) return literal(name, port);
+        if (IP_LITERAL.matcher(name).matches()) return literal(hop, name, port);
         Resolution resolution = dns.apply(name);
         metrics.dnsResult(resolution);
         return switch (resolution) {
@@ -223,9 +258,18 @@ public final class SmtpTransport implements Transport {
                     yield verdict(new Outcome.Failed(Reply.of(554, "5.4.6",
                             "Mail for " + name + " loops back to myself (" + ourName + " is its best MX)"), Outcome.Scope.RECIPIENT));
                 }
+                // MX destinations at the opportunistic level: DANE and MTA-STS decide, once per session.
+                boolean dynamic = hop instanceof NextHop.Mx && settings.apply(hop).tlsPolicy() == TlsPolicy.OPPORTUNISTIC;
+                OutboundTlsPolicy.DomainTls domain = dynamic
+                        ? tlsPolicy.forDomain(name, hosts.stream().map(MailHost::name).toList()) : null;
+                Function<String, HostTlsPolicy> tls = domain != null ? domain::forHost : tlsFor(hop);
                 List<Candidate> out = new ArrayList<>();
                 for (MailHost host : hosts) {
-                    for (InetAddress a : host.addresses()) out.add(new Candidate(host.name(), new InetSocketAddress(a, port)));
+                    HostTlsPolicy policy = tls.apply(host.name());
+                    for (InetAddress a : host.addresses()) {
+                        Consumer<TlsResult> report = domain == null ? UNREPORTED : result -> domain.report(host.name(), a, result);
+                        out.add(new Candidate(host.name(), new InetSocketAddress(a, port), policy, report));
+                    }
                 }
                 yield new Routing(out, null);
             }
@@ -249,9 +293,10 @@ public final class SmtpTransport implements Transport {
         return hosts.stream().filter(h -> h.preference() < ours).toList();
     }
 
-    private static Routing literal(String address, int port) {
+    private Routing literal(NextHop hop, String address, int port) {
         try {
-            return new Routing(List.of(new Candidate(address, new InetSocketAddress(InetAddress.ofLiteral(address), port))), null);
+            var target = new InetSocketAddress(InetAddress.ofLiteral(address), port);
+            return new Routing(List.of(new Candidate(address, target, tlsFor(hop).apply(address), UNREPORTED)), null);
         } catch (IllegalArgumentException e) {
             return verdict(new Outcome.Failed(Reply.of(550, "5.1.2", "Bad address literal " + address), Outcome.Scope.RECIPIENT));
         }
@@ -261,7 +306,7 @@ public final class SmtpTransport implements Transport {
         return new Routing(List.of(), outcome);
     }
 
-    private static List<List<Outcome>> allAlike(List<WorkItem> items, Outcome outcome) {
+    private static List<List<Outcome>> allAlike(List<Parcel> items, Outcome outcome) {
         return items.stream().map(i -> Collections.nCopies(i.recipients().size(), outcome)).toList();
     }
 }

@@ -1,11 +1,13 @@
 package org.postloom.delivery;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import org.postloom.delivery.client.Outcome;
+import org.postloom.tls.TlsResult;
 
 /**
- * Carries work items to one destination (the seam between the scheduler and SMTP: the scheduler
+ * Carries parcels (work items with their messages read back) to one destination (the seam between the scheduler and SMTP: the scheduler
  * knows nothing of sockets, the transport nothing of retries). A {@link Session} is one outbound
  * connection, kept open between batches so that many messages share it.
  */
@@ -25,13 +27,21 @@ public interface Transport {
          * After {@link Transport#stop()} it returns outcomes for the items attempted so far only;
          * the rest stay as the spool has them.
          */
-        List<List<Outcome>> deliver(List<WorkItem> items);
+        List<List<Outcome>> deliver(List<Parcel> items);
 
         /** Whether the connection is open and fit for more mail. */
         boolean isReusable();
 
         /** Where the last items went: host, address and TLS, for the log. */
         String via();
+
+        /**
+         * The TLS of the last connection or connection attempt: policy (dane, mta-sts, ...),
+         * whether the MX was authenticated, and the failure that deferred it, if any.
+         */
+        default Optional<TlsResult> tls() {
+            return Optional.empty();
+        }
 
         /** The host name of the server the last items went to (a report's Remote-MTA); empty if none. */
         default String remoteMta() {
@@ -44,10 +54,10 @@ public interface Transport {
     }
 
     /** A transport without connections, for tests: each batch is one call of {@code deliver}. */
-    static Transport of(BiFunction<NextHop, List<WorkItem>, List<List<Outcome>>> deliver) {
+    static Transport of(BiFunction<NextHop, List<Parcel>, List<List<Outcome>>> deliver) {
         return hop -> new Session() {
             @Override
-            public List<List<Outcome>> deliver(List<WorkItem> items) {
+            public List<List<Outcome>> deliver(List<Parcel> items) {
                 return deliver.apply(hop, items);
             }
 

@@ -2,7 +2,10 @@ package org.postloom.spool;
 
 import java.nio.file.Path;
 
-/** A finished body, waiting for the writer: still in memory, or spilled to a temporary file. */
+/**
+ * A finished body, waiting for the writer: still in memory, spilled to a temporary file, or (for
+ * a compaction copy) a region of an older segment.
+ */
 sealed interface BodyContent {
 
     long size();
@@ -17,4 +20,7 @@ sealed interface BodyContent {
     }
 
     record Spilled(Path file, long size) implements BodyContent { }
+
+    /** {@code size} bytes of {@code file} from {@code offset}, copied by the kernel. */
+    record Region(Path file, long offset, long size) implements BodyContent { }
 }

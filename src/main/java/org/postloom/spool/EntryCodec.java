@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
@@ -107,19 +108,7 @@ final class EntryCodec {
             out.writeByte(VERSION);
             writeString(out, change.queueId().value());
             out.writeInt(change.recipient());
-            switch (change.state()) {
-                case RecipientState.Pending p -> out.writeByte(PENDING);
-                case RecipientState.Delivered d -> out.writeByte(DELIVERED);
-                case RecipientState.Deferred d -> {
-                    out.writeByte(d.delayReported() ? DEFERRED_REPORTED : DEFERRED);
-                    out.writeLong(d.nextAttempt().toEpochMilli());
-                    writeString(out, d.reply());
-                }
-                case RecipientState.Failed f -> {
-                    out.writeByte(FAILED);
-                    writeString(out, f.reply());
-                }
-            }
+            writeState(out, change.state());
         }, false);
     }
 
@@ -128,7 +117,51 @@ final class EntryCodec {
         checkVersion(in);
         var id = new QueueId(readString(in));
         int recipient = in.readInt();
-        RecipientState state = switch (in.readByte()) {
+        return new RecipientChanged(id, recipient, readState(in));
+    }
+
+    /**
+     * The head of a compaction copy: its length, then every recipient's state. The verbatim
+     * message payload follows it in the record.
+     */
+    static byte[] copyPrefix(List<RecipientState> states) {
+        return encode(out -> {
+            out.writeInt(0); // patched below, once the length is known
+            out.writeByte(VERSION);
+            out.writeInt(states.size());
+            for (var state : states) writeState(out, state);
+        }, true);
+    }
+
+    /** Reads the states of a compaction copy (its length already skipped). */
+    static List<RecipientState> decodeStates(byte[] bytes) throws IOException {
+        var in = new DataInputStream(new ByteArrayInputStream(bytes));
+        checkVersion(in);
+        int count = in.readInt();
+        if (count < 0 || count > in.available()) throw new IOException("bad recipient count");
+        var states = new ArrayList<RecipientState>(count);
+        for (int i = 0; i < count; i++) states.add(readState(in));
+        return states;
+    }
+
+    private static void writeState(DataOutputStream out, RecipientState state) throws IOException {
+        switch (state) {
+            case RecipientState.Pending p -> out.writeByte(PENDING);
+            case RecipientState.Delivered d -> out.writeByte(DELIVERED);
+            case RecipientState.Deferred d -> {
+                out.writeByte(d.delayReported() ? DEFERRED_REPORTED : DEFERRED);
+                out.writeLong(d.nextAttempt().toEpochMilli());
+                writeString(out, d.reply());
+            }
+            case RecipientState.Failed f -> {
+                out.writeByte(FAILED);
+                writeString(out, f.reply());
+            }
+        }
+    }
+
+    private static RecipientState readState(DataInputStream in) throws IOException {
+        return switch (in.readByte()) {
             case PENDING -> RecipientState.PENDING;
             case DELIVERED -> RecipientState.DELIVERED;
             case DEFERRED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in));
@@ -136,7 +169,6 @@ final class EntryCodec {
             case FAILED -> new RecipientState.Failed(readString(in));
             default -> throw new IOException("unknown recipient state");
         };
-        return new RecipientChanged(id, recipient, state);
     }
 
     private interface Writer {

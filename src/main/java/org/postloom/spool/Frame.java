@@ -8,7 +8,7 @@ import java.util.zip.CRC32C;
  * whether it is whole (its END record): here every record carries two CRC32C checksums.
  *
  * <pre>
- *   u8  type            1 = message, 2 = recipient state
+ *   u8  type            1 = message, 2 = recipient state, 3 = compaction copy
  *   u32 payload length
  *   u32 CRC32C of the 5 bytes above   (a torn or zero-filled length is caught before it is used)
  *   ... payload
@@ -16,19 +16,22 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * A message's payload is {@code u32 n, n bytes of envelope, body}; the body is last so that it
- * can be streamed while its checksum is computed.
+ * can be streamed while its checksum is computed. A compaction copy's payload is
+ * {@code u32 m, m bytes of recipient states}, then a message's payload exactly as it was stored
+ * (the copier never decodes the envelope, so fields added to it later travel unchanged).
  */
 final class Frame {
 
     static final byte MESSAGE = 1;
     static final byte RECIPIENT_STATE = 2;
+    static final byte COPY = 3;
     static final int HEADER = 9;
     static final int TRAILER = 4;
 
     private Frame() { }
 
     static boolean isKnownType(byte type) {
-        return type == MESSAGE || type == RECIPIENT_STATE;
+        return type == MESSAGE || type == RECIPIENT_STATE || type == COPY;
     }
 
     static ByteBuffer header(byte type, int payloadLength) {
@@ -39,8 +42,13 @@ final class Frame {
 
     /** The checksum of a header's first five bytes (type and length). */
     static int headerChecksum(byte[] header) {
+        return headerChecksum(header, 0);
+    }
+
+    /** The checksum of the five bytes of type and length at {@code offset}. */
+    static int headerChecksum(byte[] bytes, int offset) {
         var crc = new CRC32C();
-        crc.update(header, 0, 5);
+        crc.update(bytes, offset, 5);
         return (int) crc.getValue();
     }
 

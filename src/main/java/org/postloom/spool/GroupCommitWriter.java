@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedTransferQueue;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The spool's only writer: one platform thread (file I/O and fsync would pin the carrier of a
@@ -19,6 +20,10 @@ import java.util.function.Consumer;
  * and will not report it again, so a later fsync that succeeds proves nothing. The whole batch
  * fails, the segment is cut back to where the batch began, and writing goes on in a new segment;
  * if none can be made, the spool turns unhealthy and refuses everything until restarted.
+ *
+ * <p>Compaction copies share the batches of sessions but always open one: a copy takes its
+ * recipient states from the catalog when it is written, and the catalog reflects every earlier
+ * batch, so no state recorded before the copy can be missing from it.
  */
 final class GroupCommitWriter implements AutoCloseable {
 
@@ -28,11 +33,13 @@ final class GroupCommitWriter implements AutoCloseable {
     private final SegmentDirectory directory;
     private final Catalog catalog;
     private final long segmentSize;
-    private final Consumer<SpooledMessage> publisher;
+    private final Consumer<QueueEntry> publisher;
+    private final LongConsumer onDeleted;
     private final CommitObserver observer;
     private final LinkedTransferQueue<PendingAppend> queue = new LinkedTransferQueue<>();
     private final Thread thread;
     private SegmentAppender appender;
+    private volatile long activeSegment;
     private volatile boolean closing;
     private volatile boolean stopped;
     private volatile IOException unhealthy;
@@ -40,13 +47,16 @@ final class GroupCommitWriter implements AutoCloseable {
     private volatile long forces;
 
     GroupCommitWriter(SegmentDirectory directory, Catalog catalog, SegmentAppender appender,
-                      long segmentSize, Consumer<SpooledMessage> publisher, CommitObserver observer) {
+                      long segmentSize, Consumer<QueueEntry> publisher, CommitObserver observer,
+                      LongConsumer onDeleted) {
         this.directory = directory;
         this.catalog = catalog;
         this.appender = appender;
+        this.activeSegment = appender.segment();
         this.segmentSize = segmentSize;
         this.publisher = publisher;
         this.observer = observer;
+        this.onDeleted = onDeleted;
         this.thread = Thread.ofPlatform().name("spool-writer").daemon(true).start(this::run);
     }
 
@@ -78,11 +88,17 @@ final class GroupCommitWriter implements AutoCloseable {
     private void run() {
         var batch = new ArrayList<PendingAppend>();
         boolean stop = false;
+        PendingAppend carried = null;
         while (!stop) {
             long bytes = 0;
-            for (var next = take(); next != null; next = queue.poll()) {
+            for (var next = carried != null ? carried : take(); next != null; next = queue.poll()) {
+                carried = null;
                 if (next == PendingAppend.STOP) {
                     stop = true;
+                    break;
+                }
+                if (next.isCopy() && batch.stream().anyMatch(p -> !p.isCopy())) {
+                    carried = next; // a copy opens the next batch
                     break;
                 }
                 batch.add(next);
@@ -128,8 +144,9 @@ final class GroupCommitWriter implements AutoCloseable {
         appends += batch.size();
         long segment = appender.segment();
         for (int i = 0; i < batch.size(); i++) {
-            publish(catalog.apply(batch.get(i).entry, segment, payloadOffsets[i]));
+            if (payloadOffsets[i] >= 0) publish(catalog.apply(batch.get(i).entry, segment, payloadOffsets[i]));
         }
+        catalog.sized(segment, appender.position());
         // Rotation and deletion are rare (once per segment); doing them before the producers
         // resume means a caller sees their effect as soon as its record returns.
         if (appender.position() >= segmentSize) rotateOrWarn();
@@ -137,14 +154,16 @@ final class GroupCommitWriter implements AutoCloseable {
         batch.forEach(record -> record.durable.complete(null));
     }
 
-    /** Writes one record and returns where its payload starts. */
+    /** Writes one record and returns where its payload starts, or -1 for a copy no longer needed. */
     private long write(PendingAppend record) throws IOException {
+        if (record.isCopy() && !record.prepareCopy(catalog)) return -1;
         appender.write(Frame.header(record.type, Math.toIntExact(record.payloadLength())));
         long payloadOffset = appender.position();
         appender.write(ByteBuffer.wrap(record.prefix));
         switch (record.body) {
             case BodyContent.InMemory m -> appender.write(m.bytes(), m.length());
             case BodyContent.Spilled s -> appender.transferFrom(s.file(), s.size());
+            case BodyContent.Region r -> appender.transferFrom(r.file(), r.offset(), r.size());
         }
         appender.writeInt(record.payloadChecksum);
         return payloadOffset;
@@ -187,6 +206,9 @@ final class GroupCommitWriter implements AutoCloseable {
         catalog.addSegment(next);
         var previous = appender;
         appender = new SegmentAppender(next, channel);
+        activeSegment = next;
+        catalog.sized(previous.segment(), previous.position());
+        catalog.closed(previous.segment(), System.nanoTime());
         try {
             previous.close();
         } catch (IOException e) {
@@ -199,6 +221,7 @@ final class GroupCommitWriter implements AutoCloseable {
             try {
                 directory.delete(segment);
                 catalog.removeSegment(segment);
+                onDeleted.accept(segment);
                 LOG.log(Level.DEBUG, "spool: segment " + segment + " deleted, all its messages final");
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "spool: cannot delete segment " + segment + ": " + e);
@@ -207,12 +230,17 @@ final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    private void publish(SpooledMessage message) {
+    /** The segment being appended to; the compactor leaves it alone. */
+    long activeSegment() {
+        return activeSegment;
+    }
+
+    private void publish(QueueEntry message) {
         if (message == null) return;
         try {
             publisher.accept(message);
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "spool: publishing " + message.queueId() + " failed", e);
+            LOG.log(Level.ERROR, "spool: publishing " + message.message().queueId() + " failed", e);
         }
     }
 

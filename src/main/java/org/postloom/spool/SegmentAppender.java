@@ -56,11 +56,16 @@ final class SegmentAppender implements AutoCloseable {
     }
 
     void transferFrom(Path file, long count) throws IOException {
+        transferFrom(file, 0, count);
+    }
+
+    /** Appends {@code count} bytes of {@code file} from {@code offset}, kernel to kernel. */
+    void transferFrom(Path file, long offset, long count) throws IOException {
         flush();
         try (var source = FileChannel.open(file, StandardOpenOption.READ)) {
             for (long done = 0; done < count; ) {
-                long n = source.transferTo(done, count - done, channel);
-                if (n <= 0 && source.size() < count) throw new IOException("spilled body shrank: " + file);
+                long n = source.transferTo(offset + done, count - done, channel);
+                if (n <= 0 && source.size() < offset + count) throw new IOException("source shrank: " + file);
                 done += n;
             }
         }

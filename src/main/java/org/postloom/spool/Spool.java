@@ -2,12 +2,16 @@ package org.postloom.spool;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.FileStore;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -15,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.postloom.intake.MessageStore;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
@@ -27,7 +32,10 @@ import org.postloom.mail.QueueId;
  *
  * <p>Sessions use the {@link MessageStore} seam. The delivery engine receives each message once it
  * is durable (and each live message found at start) through the consumer given to {@link #open},
- * reads bodies with {@link #openBody}, and records outcomes with {@link #record}. The consumer
+ * as a {@link QueueEntry} without its envelope; it reads the envelope back with {@link #message}
+ * and the body with {@link #openBody} when it is about to send, and records outcomes with
+ * {@link #record}. A background {@link Compactor} rewrites the live messages of mostly-final
+ * segments so that the files stay in proportion to the live mail. The consumer
  * runs on the thread calling {@code open} for recovered messages, then on the writer thread: it
  * must only hand the message on (a lock-free inbox), never block.
  */
@@ -42,9 +50,11 @@ public final class Spool implements MessageStore, AutoCloseable {
     private final QueueIds queueIds;
     private final RecoveryReport recovery;
     private final GroupCommitWriter writer;
+    private final SegmentReaders readers;
+    private final Compactor compactor;
 
     private Spool(SpoolOptions options, SegmentDirectory directory, FileStore fileStore, Catalog catalog,
-                  RecoveryReport recovery, GroupCommitWriter writer) {
+                  RecoveryReport recovery, GroupCommitWriter writer, SegmentReaders readers) {
         this.options = options;
         this.directory = directory;
         this.fileStore = fileStore;
@@ -52,18 +62,21 @@ public final class Spool implements MessageStore, AutoCloseable {
         this.queueIds = new QueueIds(options.clock());
         this.recovery = recovery;
         this.writer = writer;
+        this.readers = readers;
+        this.compactor = new Compactor(directory, catalog, writer, options.compactionBandwidth(),
+                this::usableSpace, options.minFreeSpace());
     }
 
     /**
      * Opens (or creates) the spool in {@code dir}, recovers its live messages, passes each to
      * {@code onDurable}, and starts the writer. Returns once recovery is complete.
      */
-    public static Spool open(Path dir, SpoolOptions options, Consumer<SpooledMessage> onDurable) throws IOException {
+    public static Spool open(Path dir, SpoolOptions options, Consumer<QueueEntry> onDurable) throws IOException {
         return open(dir, options, onDurable, CommitObserver.NONE);
     }
 
     /** As {@link #open(Path, SpoolOptions, Consumer)}, telling {@code observer} about each group commit. */
-    public static Spool open(Path dir, SpoolOptions options, Consumer<SpooledMessage> onDurable,
+    public static Spool open(Path dir, SpoolOptions options, Consumer<QueueEntry> onDurable,
                              CommitObserver observer) throws IOException {
         var directory = new SegmentDirectory(dir);
         var fileStore = Files.getFileStore(directory.dir());
@@ -73,10 +86,11 @@ public final class Spool implements MessageStore, AutoCloseable {
         long active = segments.isEmpty() ? 1 : segments.getLast(); // appending resumes after the cut tail
         var channel = segments.isEmpty() ? directory.create(active) : directory.openForAppend(active);
         catalog.addSegment(active);
-        catalog.messages().forEach(onDurable);
+        catalog.entries().forEach(onDurable);
+        var readers = new SegmentReaders(directory);
         var writer = new GroupCommitWriter(directory, catalog, new SegmentAppender(active, channel),
-                options.segmentSize(), onDurable, observer);
-        return new Spool(options, directory, fileStore, catalog, recovery, writer);
+                options.segmentSize(), onDurable, observer, readers::deleted);
+        return new Spool(options, directory, fileStore, catalog, recovery, writer, readers);
     }
 
     @Override
@@ -118,6 +132,14 @@ public final class Spool implements MessageStore, AutoCloseable {
         }
     }
 
+    private long usableSpace() {
+        try {
+            return fileStore.getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // no pressure we can see; refusals at MAIL report the error
+        }
+    }
+
     /** Records one recipient's outcome; returns once it is durable. */
     public void record(QueueId id, int recipient, RecipientState state) throws SpoolException {
         recordAll(id, Map.of(recipient, state));
@@ -132,7 +154,7 @@ public final class Spool implements MessageStore, AutoCloseable {
         var stored = catalog.get(id);
         if (stored == null) return;
         for (int recipient : states.keySet()) {
-            Objects.checkIndex(recipient, stored.message().recipients().size());
+            Objects.checkIndex(recipient, stored.states().size());
         }
         var pending = new ArrayList<CompletableFuture<Void>>();
         states.forEach((recipient, state) -> pending.add(
@@ -152,21 +174,68 @@ public final class Spool implements MessageStore, AutoCloseable {
         record(id, recipient, new RecipientState.Failed(reply));
     }
 
-    /** A live message as it stands now, or empty once it is final (or was never queued). */
+    /**
+     * A live message as it stands now, its envelope read back from disk (one positional read), or
+     * empty once it is final (or was never queued).
+     *
+     * @throws UncheckedIOException if the envelope cannot be read
+     */
     public Optional<SpooledMessage> message(QueueId id) {
-        return Optional.ofNullable(catalog.get(id)).map(Catalog.Stored::message);
+        for (int attempt = 1; ; attempt++) {
+            var stored = catalog.get(id);
+            if (stored == null) return Optional.empty();
+            try {
+                byte[] envelope = readers.read(stored.segment(), stored.messageOffset() + 4, stored.envelopeLength());
+                return Optional.of(new SpooledMessage(EntryCodec.decodeEnvelope(envelope), stored.states(),
+                        stored.ref().bodySize()));
+            } catch (NoSuchFileException | ClosedChannelException moved) {
+                if (attempt == 3) throw new UncheckedIOException(moved); // compaction moved it: look again
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the envelope of " + id, e);
+            }
+        }
     }
 
-    /** Every live message, in queue-id (roughly arrival) order. */
+    /** Every live message, in queue-id (roughly arrival) order; reads every envelope, so for small queues. */
     public List<SpooledMessage> messages() {
-        return catalog.messages();
+        return catalog.entries().stream()
+                .sorted(Comparator.comparing(e -> e.message().queueId().value()))
+                .flatMap(e -> message(e.message().queueId()).stream())
+                .toList();
+    }
+
+    /** When the oldest live message arrived, if any (a scan of the index, no disk reads). */
+    public Optional<Instant> oldestArrival() {
+        return catalog.live().stream().mapToLong(s -> s.ref().arrivalMillis()).min().stream()
+                .mapToObj(Instant::ofEpochMilli).findFirst();
     }
 
     /** The body of a live message, exactly as the session wrote it. */
     public InputStream openBody(QueueId id) throws IOException {
-        var stored = catalog.get(id);
-        if (stored == null) throw new NoSuchElementException("no queued message " + id);
-        return new BodyInputStream(directory.path(stored.segment()), stored.bodyOffset(), stored.message().bodySize());
+        for (int attempt = 1; ; attempt++) {
+            var stored = catalog.get(id);
+            if (stored == null) throw new NoSuchElementException("no queued message " + id);
+            try {
+                return new BodyInputStream(directory.path(stored.segment()), stored.bodyOffset(), stored.ref().bodySize());
+            } catch (NoSuchFileException moved) {
+                if (attempt == 3) throw moved; // compaction moved it and deleted the segment: look again
+            }
+        }
+    }
+
+    /** Bytes of every file in the spool directory: segments, bodies being received, key material. */
+    public long diskBytes() {
+        try (Stream<Path> files = Files.walk(directory.dir(), 2)) {
+            return files.mapToLong(f -> {
+                try {
+                    return Files.isRegularFile(f) ? Files.size(f) : 0;
+                } catch (IOException gone) {
+                    return 0; // deleted while we looked
+                }
+            }).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
     }
 
     /** True once recovery has finished, which {@link #open} waits for; for readiness checks. */
@@ -184,13 +253,16 @@ public final class Spool implements MessageStore, AutoCloseable {
     }
 
     public SpoolStats stats() {
-        return new SpoolStats(writer.appends(), writer.forces(), catalog.segmentCount(), catalog.live().size());
+        return new SpoolStats(writer.appends(), writer.forces(), catalog.segmentCount(), catalog.liveCount(),
+                compactor.compactedBytes());
     }
 
     /** Finishes every commit already queued, then stops the writer; later commits fail with 451. */
     @Override
     public void close() {
+        compactor.close();
         writer.close();
+        readers.close();
         LOG.log(Level.DEBUG, "spool: closed " + directory.dir());
     }
 }

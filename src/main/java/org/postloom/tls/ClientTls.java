@@ -18,10 +18,16 @@ public final class ClientTls {
 
     private final SSLSocketFactory factory;
     private final boolean verifying;
+    private final KeyStore trustAnchors;
 
     private ClientTls(SSLSocketFactory factory, boolean verifying) {
+        this(factory, verifying, null);
+    }
+
+    private ClientTls(SSLSocketFactory factory, boolean verifying, KeyStore trustAnchors) {
         this.factory = factory;
         this.verifying = verifying;
+        this.trustAnchors = trustAnchors;
     }
 
     /**
@@ -39,7 +45,20 @@ public final class ClientTls {
 
     /** Requires a certificate that chains to {@code trustAnchors} and names the host. */
     public static ClientTls verifying(KeyStore trustAnchors) {
-        return new ClientTls(TlsContexts.verifyingClient(trustAnchors).getSocketFactory(), true);
+        return new ClientTls(TlsContexts.verifyingClient(trustAnchors).getSocketFactory(), true, trustAnchors);
+    }
+
+    /** The anchors a verifying client trusts; null means the JDK's. */
+    KeyStore trustAnchors() {
+        return trustAnchors;
+    }
+
+    /**
+     * For one connection: the certificate is judged by {@code trustManager} (DANE or MTA-STS), which
+     * checks names itself, so the JSSE name check stays off.
+     */
+    static ClientTls judgedBy(PolicyTrustManager trustManager) {
+        return new ClientTls(TlsContexts.clientTrusting(trustManager).getSocketFactory(), false);
     }
 
     /** Whether this client checks the peer's certificate and host name. */

@@ -63,6 +63,11 @@ final class TlsContexts {
         return context(null, new TrustManager[] {new TrustAllTrustManager()});
     }
 
+    /** A client judged by one connection's own trust manager (DANE, MTA-STS). */
+    static SSLContext clientTrusting(TrustManager trustManager) {
+        return context(null, new TrustManager[] {trustManager});
+    }
+
     /** PKIX trust anchored in {@code trustStore}, or the JDK's cacerts when it is null. */
     static SSLContext verifyingClient(KeyStore trustStore) {
         try {

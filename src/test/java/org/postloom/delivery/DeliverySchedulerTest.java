@@ -46,7 +46,7 @@ class DeliverySchedulerTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
     private final List<String> calls = new CopyOnWriteArrayList<>();
-    private volatile BiFunction<NextHop, WorkItem, Outcome> script = (hop, item) -> new Outcome.Delivered(OK);
+    private volatile BiFunction<NextHop, Parcel, Outcome> script = (hop, item) -> new Outcome.Delivered(OK);
     private Spool spool;
     private DeliveryScheduler scheduler;
 

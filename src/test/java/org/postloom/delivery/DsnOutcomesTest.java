@@ -46,7 +46,7 @@ class DsnOutcomesTest {
         try (Spool spool = open()) {
             message = queue(spool);
             OutcomeRecorder recorder = recorder(spool, clock);
-            WorkItem item = new WorkItem(message, List.of(0, 1));
+            Parcel item = Parcel.of(message, List.of(0, 1));
             recorder.record(HOP, "test", "", item, List.of(later, later));
             assertThat(reports(spool)).as("before the delay warning").isEmpty();
 
@@ -66,11 +66,11 @@ class DsnOutcomesTest {
             SpooledMessage recovered = spool.message(message.queueId()).orElseThrow();
             OutcomeRecorder recorder = recorder(spool, clock);
             clock.advance(Duration.ofHours(1));
-            recorder.record(HOP, "test", "mx.dest.test", new WorkItem(recovered, List.of(0, 1)), List.of(later, later));
+            recorder.record(HOP, "test", "mx.dest.test", Parcel.of(recovered, List.of(0, 1)), List.of(later, later));
             assertThat(reports(spool)).as("the mark is durable").hasSize(1);
 
             Outcome relayed = new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok: queued"), false);
-            recorder.record(HOP, "test", "mx.dest.test", new WorkItem(recovered, List.of(0, 1)), List.of(relayed, relayed));
+            recorder.record(HOP, "test", "mx.dest.test", Parcel.of(recovered, List.of(0, 1)), List.of(relayed, relayed));
             List<ParsedReport> all = reports(spool);
             assertThat(all).hasSize(2);
             assertThat(all.get(1).headers()).containsEntry("Subject", "Successful Mail Delivery Report");
@@ -87,7 +87,7 @@ class DsnOutcomesTest {
             SpooledMessage message = queue(spool);
             Outcome passedOn = new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok"), true);
             recorder(spool, new MutableClock(ARRIVAL)).record(HOP, "test", "mx.dest.test",
-                    new WorkItem(message, List.of(0, 1)), List.of(passedOn, passedOn));
+                    Parcel.of(message, List.of(0, 1)), List.of(passedOn, passedOn));
             assertThat(reports(spool)).isEmpty();
             assertThat(spool.messages()).as("the message is done").isEmpty();
         }

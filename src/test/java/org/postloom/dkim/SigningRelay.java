@@ -25,7 +25,7 @@ import org.postloom.smtp.server.SmtpServer;
 import org.postloom.smtp.server.TlsUpgrade;
 import org.postloom.spool.Spool;
 import org.postloom.spool.SpoolOptions;
-import org.postloom.spool.SpooledMessage;
+import org.postloom.spool.QueueEntry;
 
 /**
  * The real reception path: a live SMTP listener on loopback, the durable spool behind it, and a
@@ -35,7 +35,7 @@ public final class SigningRelay implements AutoCloseable {
 
     private final Spool spool;
     private final SmtpServer server;
-    private final LinkedBlockingQueue<SpooledMessage> stored = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<QueueEntry> stored = new LinkedBlockingQueue<>();
 
     public SigningRelay(Path dir, MessageSigner signer) throws IOException {
         spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), stored::add);
@@ -79,9 +79,9 @@ public final class SigningRelay implements AutoCloseable {
             }
             client.command("QUIT", "221");
         }
-        SpooledMessage message = stored.poll(10, TimeUnit.SECONDS);
+        QueueEntry message = stored.poll(10, TimeUnit.SECONDS);
         if (message == null) throw new IOException("nothing stored");
-        try (InputStream body = spool.openBody(message.envelope().queueId())) {
+        try (InputStream body = spool.openBody(message.message().queueId())) {
             return body.readAllBytes();
         }
     }

@@ -41,6 +41,16 @@ final class PostfixInstance implements AutoCloseable {
      */
     static PostfixInstance start(String address, int port, Path certPem, Path keyPem, String mainCfExtra)
             throws IOException, InterruptedException {
+        return start(address, port, certPem, keyPem, mainCfExtra, null);
+    }
+
+    /**
+     * As {@link #start(String, int, Path, Path, String)}, with {@code resolvConf} in place of
+     * /etc/resolv.conf for this Postfix only (a private mount namespace, unshare from util-linux):
+     * Postfix asks DNS through libc, which knows no other way to name a resolver.
+     */
+    static PostfixInstance start(String address, int port, Path certPem, Path keyPem, String mainCfExtra, Path resolvConf)
+            throws IOException, InterruptedException {
         if (!Files.isExecutable(POSTFIX)) fail("Postfix is missing: install the Debian package postfix");
         Path base = Files.createTempDirectory(Path.of("/tmp"), "postloom-postfix-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -77,8 +87,10 @@ final class PostfixInstance implements AutoCloseable {
                 %s
                 """.formatted(base.resolve("spool"), data, certPem, keyPem, base, base.resolve("maillog"), mainCfExtra));
         Files.writeString(postfix.conf.resolve("master.cf"), MASTER_CF.formatted(address, port));
-        ProcessBuilder start = new ProcessBuilder(POSTFIX.toString(), "-c", postfix.conf.toString(), "start")
-                .redirectErrorStream(true);
+        List<String> command = resolvConf == null ? List.of(POSTFIX.toString(), "-c", postfix.conf.toString(), "start")
+                : List.of("unshare", "-m", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$1\" -c \"$2\" start",
+                        resolvConf.toString(), POSTFIX.toString(), postfix.conf.toString());
+        ProcessBuilder start = new ProcessBuilder(command).redirectErrorStream(true);
         Process p = start.start();
         String said = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

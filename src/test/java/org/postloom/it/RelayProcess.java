@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 final class RelayProcess implements AutoCloseable {
 
     static final String HOSTNAME = "relay.postloom.test";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120); // generous: a loaded CI machine starts JVMs slowly
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern STARTED = Pattern.compile("started hostname=\\S+ .*recovered=(\\d+)");
 
@@ -39,6 +39,7 @@ final class RelayProcess implements AutoCloseable {
     static final class Settings {
         private final Path workDir;
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private final List<String> jvmFlags = new ArrayList<>();
         private boolean implicitTls;
 
         private Settings(Path workDir) {
@@ -71,16 +72,32 @@ final class RelayProcess implements AutoCloseable {
         Path spoolDir() {
             return workDir.resolve("spool");
         }
+
+        List<String> jvmFlags() {
+            return List.copyOf(jvmFlags);
+        }
+
+        /** Runs the relay's JVM with the flags {@code bin/postloom} gives it (its default_jvm_flags line). */
+        Settings withLauncherJvmFlags() throws IOException {
+            Path launcher = Path.of(System.getProperty("user.dir"), "bin", "postloom");
+            Matcher flags = Pattern.compile("(?m)^default_jvm_flags=\"([^\"]*)\"").matcher(Files.readString(launcher));
+            if (!flags.find()) throw new IllegalStateException("no default_jvm_flags line in " + launcher);
+            jvmFlags.addAll(List.of(flags.group(1).trim().split("\\s+")));
+            return this;
+        }
     }
 
     private final Process process;
     private final Path logFile;
     private final int smtpPort;
+    private final int adminPort;
     private final OptionalInt implicitTlsPort;
     private final int recoveredAtStart;
 
-    private RelayProcess(Process process, Path logFile, int smtpPort, OptionalInt implicitTlsPort, int recovered) {
+    private RelayProcess(Process process, Path logFile, int smtpPort, int adminPort, OptionalInt implicitTlsPort,
+                         int recovered) {
         this.process = process;
+        this.adminPort = adminPort;
         this.logFile = logFile;
         this.smtpPort = smtpPort;
         this.implicitTlsPort = implicitTlsPort;
@@ -95,7 +112,9 @@ final class RelayProcess implements AutoCloseable {
         OptionalInt implicitTlsPort = settings.implicitTls ? OptionalInt.of(ports[1]) : OptionalInt.empty();
         Path logFile = nextLogFile(settings.workDir);
 
-        var builder = new ProcessBuilder(JavaCommand.forMain("org.postloom.cli.Main"))
+        var command = new ArrayList<>(JavaCommand.forMain("org.postloom.cli.Main"));
+        command.addAll(1, settings.jvmFlags);
+        var builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
         Map<String, String> env = builder.environment();
@@ -119,7 +138,8 @@ final class RelayProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             Matcher started = STARTED.matcher(readLog(logFile));
             if (started.find()) {
-                return new RelayProcess(process, logFile, smtpPort, implicitTlsPort, Integer.parseInt(started.group(1)));
+                return new RelayProcess(process, logFile, smtpPort, ports[2], implicitTlsPort,
+                        Integer.parseInt(started.group(1)));
             }
             if (!process.isAlive()) {
                 fail("the relay exited with " + process.exitValue() + " before it started; its log:\n" + readLog(logFile));
@@ -133,6 +153,22 @@ final class RelayProcess implements AutoCloseable {
 
     int smtpPort() {
         return smtpPort;
+    }
+
+    /**
+     * The value of one sample on the relay's {@code /metrics} (Prometheus text), e.g.
+     * {@code postloom_queue_messages}; NaN when it is not there.
+     */
+    double metric(String name) throws IOException, InterruptedException {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build();
+        String body = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+    }
+
+    int adminPort() {
+        return adminPort;
     }
 
     int implicitTlsPort() {

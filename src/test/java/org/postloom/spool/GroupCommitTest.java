@@ -42,7 +42,7 @@ class GroupCommitTest {
             assertThat(acknowledged).hasSize(SESSIONS);
             assertThat(stats.appends()).isEqualTo(SESSIONS);
             assertThat(stats.forces()).as("group commit batches fsyncs").isLessThan(SESSIONS / 2);
-            assertThat(new HashSet<>(TestMail.ids(java.util.List.copyOf(opened.published())))).isEqualTo(acknowledged);
+            assertThat(new HashSet<>(TestMail.entryIds(opened.published()))).isEqualTo(acknowledged);
         }
         try (var reopened = TestMail.open(dir, TestMail.options())) {
             assertThat(new HashSet<>(TestMail.ids(reopened.spool().messages()))).isEqualTo(acknowledged);

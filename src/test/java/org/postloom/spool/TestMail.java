@@ -26,7 +26,7 @@ final class TestMail {
     private TestMail() { }
 
     /** A spool plus everything it has published so far. */
-    record Opened(Spool spool, ConcurrentLinkedQueue<SpooledMessage> published) implements AutoCloseable {
+    record Opened(Spool spool, ConcurrentLinkedQueue<QueueEntry> published) implements AutoCloseable {
         @Override
         public void close() {
             spool.close();
@@ -34,7 +34,7 @@ final class TestMail {
     }
 
     static Opened open(Path dir, SpoolOptions options) throws IOException {
-        var published = new ConcurrentLinkedQueue<SpooledMessage>();
+        var published = new ConcurrentLinkedQueue<QueueEntry>();
         return new Opened(Spool.open(dir, options, published::add), published);
     }
 
@@ -76,5 +76,9 @@ final class TestMail {
 
     static List<QueueId> ids(List<SpooledMessage> messages) {
         return messages.stream().map(SpooledMessage::queueId).toList();
+    }
+
+    static List<QueueId> entryIds(java.util.Collection<QueueEntry> entries) {
+        return entries.stream().map(e -> e.message().queueId()).toList();
     }
 }

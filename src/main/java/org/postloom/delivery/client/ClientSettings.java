@@ -35,11 +35,6 @@ public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeout
         this(ehloName, tlsPolicy, timeouts, chunking, bindAddress, Optional.empty());
     }
 
-    /** The TLS client for {@code policy} on these settings; empty for {@link TlsPolicy#NONE}. */
-    Optional<ClientTls> tlsClient(TlsPolicy policy) {
-        return policy == TlsPolicy.REQUIRED_VERIFIED && verifier.isPresent() ? verifier : policy.client();
-    }
-
     public ClientSettings withVerifier(ClientTls verifying) {
         return new ClientSettings(ehloName, tlsPolicy, timeouts, chunking, bindAddress, Optional.of(verifying));
     }

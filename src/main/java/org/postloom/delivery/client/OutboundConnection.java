@@ -9,8 +9,10 @@ import java.util.Objects;
 import javax.net.ssl.SSLException;
 import org.postloom.mail.Envelope;
 import org.postloom.smtp.Reply;
-import org.postloom.tls.ClientTls;
+import org.postloom.tls.HostTlsPolicy;
 import org.postloom.tls.TlsConnection;
+import org.postloom.tls.TlsPolicyKind;
+import org.postloom.tls.TlsResult;
 
 /**
  * One outbound SMTP connection to one next-hop server, reused for many transactions: connect, read
@@ -25,28 +27,44 @@ public final class OutboundConnection implements AutoCloseable {
     private final ClientSettings settings;
     private final Reply greeting;
     private final Capabilities capabilities;
-    private final String tlsDescription;
-    private final boolean serverAuthenticated;
+    private final TlsResult tls;
     private boolean usable = true;
 
     private OutboundConnection(Wire wire, InetSocketAddress address, ClientSettings settings, Reply greeting,
-                               Capabilities capabilities, String tlsDescription, boolean serverAuthenticated) {
-        this.serverAuthenticated = serverAuthenticated;
+                               Capabilities capabilities, TlsResult tls) {
         this.wire = wire;
         this.address = address;
         this.settings = settings;
         this.greeting = greeting;
         this.capabilities = capabilities;
-        this.tlsDescription = tlsDescription;
+        this.tls = tls;
     }
 
-    /** The TLS handshake failed; only {@link TlsPolicy#OPPORTUNISTIC} may go on, on a new connection. */
+    /** The TLS handshake failed where the policy lets mail go in clear text, on a new connection. */
     private static final class HandshakeFailed extends Exception {
-        final SSLException cause;
+        final transient TlsResult result;
 
-        HandshakeFailed(SSLException cause) {
+        HandshakeFailed(SSLException cause, TlsResult result) {
             super(cause);
-            this.cause = cause;
+            this.result = result;
+        }
+    }
+
+    /** STARTTLS with the connection's policy, and what it gave so far. */
+    private static final class TlsState {
+        final HostTlsPolicy.Secured policy;
+        /** After a failed handshake where clear text is allowed: no STARTTLS, the failure kept for the log. */
+        final boolean clearTextOnly;
+        TlsResult result;
+
+        TlsState(HostTlsPolicy.Secured policy, boolean clearTextOnly, TlsResult result) {
+            this.policy = policy;
+            this.clearTextOnly = clearTextOnly;
+            this.result = result;
+        }
+
+        TlsState(HostTlsPolicy.Secured policy) {
+            this(policy, false, new TlsResult(policy.kind(), "", false, java.util.Optional.empty()));
         }
     }
 
@@ -60,24 +78,47 @@ public final class OutboundConnection implements AutoCloseable {
      */
     public static OutboundConnection open(InetSocketAddress address, String serverName, ClientSettings settings)
             throws SiteFailure {
+        return open(address, serverName, settings, levelPolicy(settings, serverName));
+    }
+
+    /**
+     * The settings' fixed level (a route, {@code require-verified-tls}) as the policy of the host
+     * {@code serverName}, verified against the settings' own anchors when they have some.
+     */
+    public static HostTlsPolicy levelPolicy(ClientSettings settings, String serverName) {
+        return settings.tlsPolicy().forHost(serverName, settings.verifier());
+    }
+
+    /**
+     * As {@link #open(InetSocketAddress, String, ClientSettings)}, with the host's own TLS policy
+     * (DANE, MTA-STS) instead of the settings' level. A {@link HostTlsPolicy.Refused} host is not
+     * even connected to; where the policy requires TLS nothing is ever sent in clear text: the
+     * failure is a site failure with a 4.7.x status that carries the {@link TlsResult}.
+     */
+    public static OutboundConnection open(InetSocketAddress address, String serverName, ClientSettings settings,
+                                          HostTlsPolicy tlsPolicy) throws SiteFailure {
         Objects.requireNonNull(serverName);
+        HostTlsPolicy.Secured secured = switch (tlsPolicy) {
+            case HostTlsPolicy.Refused refused -> throw new SiteFailure(ReplyClassifier.tlsPolicyRefused(refused.result()), refused.result());
+            case HostTlsPolicy.Secured s -> s;
+        };
+        TlsState fallback;
         try {
-            return attempt(address, serverName, settings, settings.tlsPolicy());
+            return attempt(address, serverName, settings, secured.kind() == TlsPolicyKind.NONE ? null : new TlsState(secured));
         } catch (HandshakeFailed e) {
-            if (settings.tlsPolicy() != TlsPolicy.OPPORTUNISTIC) {
-                throw new SiteFailure(ReplyClassifier.connectionFailed(e.cause, "in the TLS handshake with " + address));
-            }
+            // Only where clear text is allowed (opportunistic, MTA-STS testing) does a failed handshake go on.
+            fallback = new TlsState(secured, true, e.result);
         }
-        // Opportunistic TLS that failed spoils the connection: go again in clear text, as Postfix does.
+        // A failed handshake spoils the connection: go again in clear text, as Postfix does.
         try {
-            return attempt(address, serverName, settings, TlsPolicy.NONE);
+            return attempt(address, serverName, settings, fallback);
         } catch (HandshakeFailed impossible) {
             throw new AssertionError("no handshake without TLS", impossible);
         }
     }
 
     private static OutboundConnection attempt(InetSocketAddress address, String serverName, ClientSettings settings,
-                                              TlsPolicy tlsPolicy) throws SiteFailure, HandshakeFailed {
+                                              TlsState tls) throws SiteFailure, HandshakeFailed {
         var timeouts = settings.timeouts();
         Socket socket = new Socket();
         Wire wire = null;
@@ -92,19 +133,15 @@ public final class OutboundConnection implements AutoCloseable {
             if (greeting.code() != 220) throw refusedBy(wire, greeting);
             stage = "after EHLO to " + address;
             Capabilities capabilities = hello(wire, settings);
-            String tls = "";
-            boolean authenticated = false;
-            if (tlsPolicy != TlsPolicy.NONE) {
+            if (tls != null && !tls.clearTextOnly) {
                 stage = "after STARTTLS to " + address;
-                TlsConnection secure = startTls(wire, capabilities, serverName, settings, tlsPolicy);
-                if (secure != null) {
-                    tls = secure.description();
-                    authenticated = settings.tlsClient(tlsPolicy).orElseThrow().verifiesPeer();
+                if (startTls(wire, capabilities, serverName, settings, tls)) {
                     stage = "after EHLO in TLS to " + address;
                     capabilities = hello(wire, settings);
                 }
             }
-            return new OutboundConnection(wire, address, settings, greeting, capabilities, tls, authenticated);
+            TlsResult result = tls == null ? new TlsResult(TlsPolicyKind.NONE, "", false, java.util.Optional.empty()) : tls.result;
+            return new OutboundConnection(wire, address, settings, greeting, capabilities, result);
         } catch (IOException e) {
             closeQuietly(socket, wire);
             throw new SiteFailure(ReplyClassifier.connectionFailed(e, stage));
@@ -131,39 +168,44 @@ public final class OutboundConnection implements AutoCloseable {
     }
 
     /**
-     * RFC 3207. Returns null when going on in clear text is allowed. Bytes the server sent after its
+     * RFC 3207. Returns false when going on in clear text is allowed. Bytes the server sent after its
      * 220 and before the handshake would be taken as if they came inside TLS: that is an injection
      * (the client side of CVE-2011-0411), so the connection is given up.
      */
-    private static TlsConnection startTls(Wire wire, Capabilities capabilities, String serverName,
-                                          ClientSettings settings, TlsPolicy policy)
+    private static boolean startTls(Wire wire, Capabilities capabilities, String serverName,
+                                    ClientSettings settings, TlsState tls)
             throws IOException, SiteFailure, HandshakeFailed {
-        boolean required = policy == TlsPolicy.REQUIRED_VERIFIED;
+        boolean required = tls.policy.tlsRequired();
         if (!capabilities.startTls()) {
-            if (required) throw new SiteFailure(ReplyClassifier.tlsNotOffered("it was not offered by the server"));
-            return null;
+            return inClearText(tls, required, "it was not offered by the server");
         }
         wire.command("STARTTLS");
         Reply ready = wire.read(settings.timeouts().hello());
         if (ready.code() != 220) {
-            if (ready.code() == 421 || required) {
-                throw new SiteFailure(ready.code() == 421 ? ReplyClassifier.refused(ready, Outcome.Scope.SITE)
-                        : ReplyClassifier.tlsNotOffered("STARTTLS was refused: " + ready.toString().strip()));
-            }
-            return null; // RFC 3207 4: the session goes on as before, in clear text
+            if (ready.code() == 421) throw new SiteFailure(ReplyClassifier.refused(ready, Outcome.Scope.SITE));
+            return inClearText(tls, required, "STARTTLS was refused: " + ready.toString().strip()); // RFC 3207 4
         }
         if (wire.hasUnreadInput()) throw new SiteFailure(ReplyClassifier.protocolError("data after the 220 to STARTTLS"));
-        ClientTls client = settings.tlsClient(policy).orElseThrow();
         Socket plain = wire.plainSocket();
-        TlsConnection secure;
+        HostTlsPolicy.Handshake secure;
         try {
             plain.setSoTimeout((int) Math.max(1, settings.timeouts().hello().toMillis()));
-            secure = client.upgrade(plain, serverName);
-        } catch (SSLException e) {
-            throw new HandshakeFailed(e);
+            secure = tls.policy.handshake(plain, serverName);
+        } catch (HostTlsPolicy.Failed e) {
+            tls.result = e.result();
+            if (required) throw new SiteFailure(ReplyClassifier.tlsHandshakeFailed(e.result(), serverName), e.result());
+            throw new HandshakeFailed(e.sslCause(), e.result());
         }
-        wire.secure(secure.socket(), settings.timeouts().hello());
-        return secure;
+        tls.result = secure.result();
+        wire.secure(secure.connection().socket(), settings.timeouts().hello());
+        return true;
+    }
+
+    /** No TLS on offer: a site failure where the policy requires it, else clear text (and a note). */
+    private static boolean inClearText(TlsState tls, boolean required, String why) throws SiteFailure {
+        tls.result = tls.policy.notOffered(why);
+        if (required) throw new SiteFailure(ReplyClassifier.tlsNotOffered(why + " (policy " + tls.policy.kind().word() + ")"), tls.result);
+        return false;
     }
 
     /** The server refused to go on: say QUIT, as is polite, without waiting, and fail the site. */
@@ -247,16 +289,23 @@ public final class OutboundConnection implements AutoCloseable {
 
     /** The TLS protocol and cipher, e.g. {@code TLSv1.3 TLS_AES_256_GCM_SHA384}; empty in clear text. */
     public String tlsDescription() {
-        return tlsDescription;
+        return tls.cipher();
     }
 
     /**
-     * Whether the server's identity was checked, not only its traffic encrypted: today a
-     * certificate verified for the MX name ({@link TlsPolicy#REQUIRED_VERIFIED}, the
-     * {@code require-verified-tls} rule). MTA-STS and DANE are further ways to say yes.
+     * What TLS this connection has, under which policy; {@link TlsResult#authenticated()} answers
+     * REQUIRETLS's question (RFC 8689 4.1: the MX was authenticated under DANE or MTA-STS).
+     */
+    public TlsResult tls() {
+        return tls;
+    }
+
+    /**
+     * Whether the server's identity was checked, not only its traffic encrypted: a certificate
+     * verified under DANE, MTA-STS or {@link TlsPolicy#REQUIRED_VERIFIED} ({@link TlsResult#authenticated()}).
      */
     public boolean serverAuthenticated() {
-        return serverAuthenticated;
+        return tls.authenticated();
     }
 
     public Reply greeting() {

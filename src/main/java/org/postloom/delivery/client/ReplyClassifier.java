@@ -9,6 +9,7 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 import org.postloom.delivery.client.Outcome.Scope;
 import org.postloom.smtp.Reply;
+import org.postloom.tls.TlsResult;
 
 /**
  * Every judgement of the client in one place (after Postfix's {@code smtp_trouble.c}): how far a
@@ -91,6 +92,19 @@ final class ReplyClassifier {
     /** Our policy wants TLS and the server cannot give it: try later or elsewhere. */
     static Outcome tlsNotOffered(String why) {
         return new Outcome.Deferred(Reply.of(421, "4.7.4", "TLS is required, but " + why), Scope.SITE);
+    }
+
+    /** RFC 3463 4.7.5 (cryptographic failure): the host's certificate did not meet its policy. */
+    static Outcome tlsHandshakeFailed(TlsResult tls, String host) {
+        String why = tls.failure().map(f -> f.type().word() + ": " + f.reason()).orElse("handshake failed");
+        return new Outcome.Deferred(Reply.of(421, "4.7.5", "TLS policy " + tls.policy().word() + " not met by " + host
+                + ": " + why), Scope.SITE);
+    }
+
+    /** The policy forbids this host before any connection (no usable TLSA answer, not in MTA-STS mx). */
+    static Outcome tlsPolicyRefused(TlsResult tls) {
+        String why = tls.failure().map(f -> f.type().word() + ": " + f.reason()).orElse("refused");
+        return new Outcome.Deferred(Reply.of(421, "4.7.5", "TLS policy " + tls.policy().word() + ": " + why), Scope.SITE);
     }
 
     /** The server said something we did not ask for where no server may speak first. */

@@ -1,5 +1,7 @@
 package org.postloom.delivery.client;
 
+import java.util.Optional;
+import org.postloom.tls.TlsResult;
 
 /**
  * A connection could not be made ready for mail: refused, timed out, a 4xx/5xx greeting or EHLO,
@@ -9,11 +11,23 @@ package org.postloom.delivery.client;
 public final class SiteFailure extends Exception {
 
     private final transient Outcome outcome;
+    private final transient TlsResult tls;
 
     SiteFailure(Outcome outcome) {
+        this(outcome, null);
+    }
+
+    /** A failure of the host's TLS policy, with what the policy found. */
+    SiteFailure(Outcome outcome, TlsResult tls) {
         super(outcome.reply().toString().strip());
         if (outcome.scope() != Outcome.Scope.SITE) throw new IllegalArgumentException("not a site outcome: " + outcome);
         this.outcome = outcome;
+        this.tls = tls;
+    }
+
+    /** Present when the TLS policy was the cause: its kind and the reason (for logs, events, TLS-RPT). */
+    public Optional<TlsResult> tls() {
+        return Optional.ofNullable(tls);
     }
 
     public Outcome outcome() {

@@ -2,8 +2,15 @@ package org.postloom.delivery.client;
 
 import java.util.Optional;
 import org.postloom.tls.ClientTls;
+import org.postloom.tls.HostTlsPolicy;
+import org.postloom.tls.OutboundTlsPolicy;
+import org.postloom.tls.TlsPolicyKind;
 
-/** What the client does about STARTTLS (RFC 3207) on a connection. */
+/**
+ * What the client does about STARTTLS (RFC 3207) on a connection, as configured for a destination.
+ * DANE and MTA-STS decide per MX host instead ({@link OutboundTlsPolicy}, passed to
+ * {@link OutboundConnection#open(java.net.InetSocketAddress, String, ClientSettings, HostTlsPolicy)}).
+ */
 public enum TlsPolicy {
 
     /** Never start TLS, even when offered. */
@@ -25,21 +32,21 @@ public enum TlsPolicy {
      */
     REQUIRED_VERIFIED;
 
-    /** The TLS client for this policy, built once per JVM; empty for {@link #NONE}. */
-    Optional<ClientTls> client() {
+    /**
+     * This level as the policy of one host named {@code serverName}; {@link #REQUIRED_VERIFIED}
+     * trusts {@code verifier}'s anchors when given, else the JDK's roots.
+     */
+    HostTlsPolicy forHost(String serverName, Optional<ClientTls> verifier) {
         return switch (this) {
-            case NONE -> Optional.empty();
-            case OPPORTUNISTIC -> Optional.of(Opportunistic.CLIENT);
-            case REQUIRED_VERIFIED -> Optional.of(Verifying.CLIENT);
+            case NONE -> new HostTlsPolicy.Secured(TlsPolicyKind.NONE, false, Optional.empty(), false);
+            case OPPORTUNISTIC -> HostTlsPolicy.Secured.opportunistic();
+            case REQUIRED_VERIFIED -> verifier.<HostTlsPolicy>map(v -> HostTlsPolicy.Secured.verified(v, serverName))
+                    .orElseGet(() -> JdkRoots.POLICY.verified(serverName));
         };
     }
 
-    // Holders: each context is made on first use only (building one costs a few milliseconds).
-    private static final class Opportunistic {
-        static final ClientTls CLIENT = ClientTls.opportunistic();
-    }
-
-    private static final class Verifying {
-        static final ClientTls CLIENT = ClientTls.verifying();
+    // Built on first use only (reading the JDK's roots costs a few milliseconds).
+    private static final class JdkRoots {
+        static final OutboundTlsPolicy POLICY = OutboundTlsPolicy.opportunisticOnly();
     }
 }
