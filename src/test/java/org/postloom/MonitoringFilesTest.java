@@ -110,7 +110,7 @@ class MonitoringFilesTest {
         List<String> titles = new ArrayList<>();
         dashboard.get("panels").forEach(p -> titles.add(p.get("title").asText()));
         assertThat(titles).contains("Messages in / s", "Delivered / s", "Queued messages", "Oldest queued",
-                "Spool disk free", "Event backlog", "Sites suspended", "Delivery latency (arrival to next hop)",
+                "Spool on disk", "Spool disk", "Event backlog", "Sites suspended", "Delivery latency (arrival to next hop)",
                 "Delivery latency distribution", "Spool fsync (group commit)");
         assertThat(String.join("\n", dashboardQueries())).contains("histogram_quantile(0.99");
     }
