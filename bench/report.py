@@ -29,6 +29,9 @@ def one_line(r):
     s = (f"{r['mta']}: accepted {_num(r['accepted_per_s'])}/s, delivered {_num(r.get('delivered_per_s'))}/s, "
          f"p50 {_num(lat.get('p50'), '{:.1f}')} p99 {_num(lat.get('p99'), '{:.1f}')} ms, "
          f"CPU {_num(r.get('cpu_s_per_1000'), '{:.2f}')} s/1000, RSS {_mb(r.get('vm_hwm') or r.get('peak_rss'))}")
+    if r.get("shaped"):
+        sh = r["shaped"]
+        s += f", shaped {sh['steady_per_s']:.1f}/s of {sh['limit_per_s']}/s, max {sh['max_in_1s']} in 1 s"
     if r.get("problem"):
         s += f"  PROBLEM: {r['problem']}"
     return s
@@ -72,6 +75,10 @@ def markdown(doc):
                 note.append(f"machine {100 * r['busy_before']:.0f}% busy before")
             if r.get("rate_limit"):
                 note.append(f"paced at {r['rate_limit']:,}/s")
+            if r.get("shaped"):
+                sh = r["shaped"]
+                note.append(f"shaped to {sh['limit_per_s']}/s: steady {sh['steady_per_s']:.1f}/s, "
+                            f"at most {sh['max_in_1s']} in 1 s ({'within' if sh['within_5pct'] else 'NOT within'} 5 %)")
             if r.get("problem"):
                 note.append("**" + r["problem"].strip() + "**")
             if r.get("skipped"):

@@ -40,6 +40,13 @@ import org.postloom.intake.MessageSigner;
 import org.postloom.delivery.DeliveryMetrics;
 import org.postloom.delivery.DeliveryScheduler;
 import org.postloom.delivery.DeliverySettings;
+import org.postloom.delivery.EgressPools;
+import org.postloom.delivery.EgressSource;
+import org.postloom.delivery.schedule.ShapingPolicy;
+import org.postloom.mail.Envelope;
+import org.postloom.mail.QueueId;
+import org.postloom.intake.MessageStore;
+import org.postloom.intake.IntakeException;
 import org.postloom.delivery.Inbox;
 import org.postloom.delivery.NextHop;
 import org.postloom.delivery.QueueControl;
@@ -118,6 +125,9 @@ public final class Relay implements AutoCloseable {
         String hostname = config.hostname().filter(h -> !h.isBlank()).orElseGet(Relay::machineName);
         Clock clock = Clock.systemUTC();
         MessageSigner signer = signer(clock); // before anything starts: a bad key stops the start at once
+        ShapingPolicy shaping = ShapingConfiguration.policy(config); // likewise a bad rate, regex or source
+        Map<String, EgressSource> sources = ShapingConfiguration.sources(config, hostname);
+        EgressPools pools = ShapingConfiguration.pools(config, sources, ShapingConfiguration.tenantPools(config));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Files.createDirectories(config.spool().dir());
 
@@ -145,15 +155,15 @@ public final class Relay implements AutoCloseable {
                 .description("usable bytes on the spool's file system").register(metrics);
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
-        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics);
+        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools);
         delivery.start();
 
         TenantConfig tenants = new TenantConfig(config);
         Counter queued = Counter.builder("postloom.messages.queued").description("messages queued, over SMTP and HTTP")
                 .register(metrics);
-        Intake intake = new Intake(spool, signer, tenants.tenantOfSmtpUser,
+        Intake intake = new Intake(withEgressSource(spool, pools), signer, tenants.tenantOfSmtpUser,
                 tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
-        QueueControl queueControl = new QueueControl(delivery, spool, bouncer, clock);
+        QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics, queueControl,
@@ -192,22 +202,21 @@ public final class Relay implements AutoCloseable {
         return admin.port();
     }
 
-    private DeliveryScheduler delivery(String hostname, Inbox inbox, Bouncer bouncer, Clock clock, DeliveryMetrics metrics) {
+    private DeliveryScheduler delivery(String hostname, Inbox inbox, Bouncer bouncer, Clock clock, DeliveryMetrics metrics,
+                                       ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools) {
         PostloomConfig.Delivery d = config.delivery();
         Set<String> verified = d.requireVerifiedTls().orElse(List.of()).stream()
                 .map(s -> s.strip().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         ClientSettings base = ClientSettings.defaults(hostname)
                 .withTimeouts(ClientTimeouts.rfc5321().withConnect(d.connectTimeout()));
         ClientSettings strict = base.withTlsPolicy(TlsPolicy.REQUIRED_VERIFIED);
-        SmtpTransport transport = new SmtpTransport(resolver(metrics), d.port(),
+        Function<String, Resolution> dns = resolver(metrics);
+        SmtpTransport transport = new SmtpTransport(dns, d.port(),
                 hop -> hop instanceof NextHop.Mx mx && verified.contains(mx.domain()) ? strict : base,
                 spool::openBody, metrics, hostname, outboundTlsPolicy(hostname, clock));
-        Map<String, Integer> perDestination = d.destinations().entrySet().stream()
-                .collect(Collectors.toMap(e -> MapKeys.unquote(e.getKey()), e -> e.getValue().maxConnections()));
-        DeliverySettings settings = new DeliverySettings(d.maxConnections(), d.connectionsPerDestination(), perDestination,
-                d.messagesPerConnection(), new RetryPolicy(d.minBackoff(), d.maxBackoff(), d.maxQueueLifetime(), 0.2),
-                d.delayWarning());
-        return new DeliveryScheduler(inbox, new Router(config.routes()), transport, spool, bouncer, settings, clock, metrics);
+        DeliverySettings settings = new DeliverySettings(shaping, new RetryPolicy(d.minBackoff(), d.maxBackoff(),
+                d.maxQueueLifetime(), 0.2), d.delayWarning(), pools, sources, hostname);
+        return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock, metrics);
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
@@ -315,6 +324,26 @@ public final class Relay implements AutoCloseable {
                 config.smtp().handshakeTimeout(), config.limits().lineLength());
     }
 
+
+    /** Reception that stores each message with the egress source chosen for it now, which it keeps. */
+    private static MessageStore withEgressSource(Spool spool, EgressPools pools) {
+        return new MessageStore() {
+            @Override
+            public QueueId newQueueId() {
+                return spool.newQueueId();
+            }
+
+            @Override
+            public boolean hasRoom() {
+                return spool.hasRoom();
+            }
+
+            @Override
+            public Reception receive(Envelope envelope) throws IntakeException {
+                return spool.receive(envelope.withEgressSource(pools.choose(envelope)));
+            }
+        };
+    }
 
     /** {@code postloom_tenant_messages_total{tenant}}: only configured tenants' names become labels. */
     private static Consumer<Envelope> tenantCounter(PrometheusMeterRegistry metrics, TenantConfig tenants) {

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import org.postloom.delivery.QueueControl;
 import org.postloom.inject.Injection;
@@ -100,6 +102,13 @@ public final class AdminServer implements AutoCloseable {
             queue.resume(param(req, "destination"));
             send(res, Status.OK_200, new Views.Status("resumed"));
         });
+        r.get("/sites", (req, res) -> send(res, Status.OK_200, Views.sites(queue.sites())));
+        r.post("/sites/{site}/suspend", this::suspendSite);
+        r.post("/sites/{site}/resume", (req, res) -> {
+            String site = param(req, "site");
+            if (queue.resumeSite(site)) send(res, Status.OK_200, new Views.Status("resumed"));
+            else send(res, Status.NOT_FOUND_404, new Views.Error("no such site or domain: " + site));
+        });
         r.get("/messages/{id}", (req, res) -> {
             var found = queueId(req).flatMap(queue::message);
             if (found.isPresent()) send(res, Status.OK_200, Views.of(found.get()));
@@ -116,6 +125,28 @@ public final class AdminServer implements AutoCloseable {
             if (deleted) send(res, Status.OK_200, new Views.Status("deleted"));
             else send(res, Status.NOT_FOUND_404, new Views.Error("no such message"));
         });
+    }
+
+    /** {@code POST /sites/{site-or-domain}/suspend?for=PT10M}: holds every egress path of the site. */
+    private void suspendSite(ServerRequest req, ServerResponse res) throws IOException {
+        String site = param(req, "site");
+        Optional<String> text = req.query().first("for").asOptional();
+        if (text.isEmpty()) {
+            send(res, Status.BAD_REQUEST_400, new Views.Error("for: required, an ISO-8601 duration such as PT10M"));
+            return;
+        }
+        Duration duration;
+        try {
+            duration = Duration.parse(text.get());
+        } catch (DateTimeParseException e) {
+            duration = Duration.ZERO;
+        }
+        if (duration.isNegative() || duration.isZero()) {
+            send(res, Status.BAD_REQUEST_400, new Views.Error("for: '" + text.get() + "' is not a positive ISO-8601 duration"));
+            return;
+        }
+        var hold = queue.suspendSite(site, duration);
+        send(res, Status.OK_200, new Views.Suspended("suspended", hold.site(), hold.until()));
     }
 
     /** Bearer token, compared in constant time so its bytes cannot be guessed one by one. */

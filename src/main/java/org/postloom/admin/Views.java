@@ -1,9 +1,11 @@
 package org.postloom.admin;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.postloom.delivery.QueueControl;
+import org.postloom.delivery.schedule.SiteView;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.SpooledMessage;
 
@@ -20,6 +22,21 @@ final class Views {
     record Queued(String id, String sender, List<String> recipients, Instant arrival, Instant due, long size) {}
 
     record Count(int count) {}
+
+    /** {@code GET /sites} (CONTRACT.md section 2). */
+    record Site(String site, List<String> domains, List<String> mx, List<SitePath> paths) {}
+
+    record SitePath(String source, int connections, int ready,
+                    @JsonProperty("suspended_until") Instant suspendedUntil,
+                    @JsonProperty("throttled_until") Instant throttledUntil) {}
+
+    record Suspended(String status, String site, Instant until) {}
+
+    static List<Site> sites(List<SiteView> sites) {
+        return sites.stream().map(s -> new Site(s.site(), s.domains(), s.mx(), s.paths().stream()
+                .map(p -> new SitePath(p.source(), p.connections(), p.ready(), p.suspendedUntil(), p.throttledUntil()))
+                .toList())).toList();
+    }
 
     record Status(String status) {}
 

@@ -1,21 +1,10 @@
 package org.postloom.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.postloom.config.ConfigLoader;
-import org.postloom.config.PostloomConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,9 +33,6 @@ final class QueueCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private final ObjectMapper json = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
     /** With no subcommand: the summary by destination. */
     @Override
     public Integer call() throws Exception {
@@ -64,22 +50,7 @@ final class QueueCommand implements Callable<Integer> {
     }
 
     JsonNode call(String method, String path) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(15))
-                .method(method, HttpRequest.BodyPublishers.noBody());
-        Optional.ofNullable(token).or(() -> settings().admin().token()).ifPresent(t -> request.header("Authorization", "Bearer " + t));
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 404) throw new IllegalArgumentException("not found: " + path);
-        if (response.statusCode() != 200) throw new IOException("admin API answered " + response.statusCode() + " to " + method + " " + path);
-        return json.readTree(response.body());
-    }
-
-    private String base() {
-        if (admin != null) return admin.replaceAll("/+$", "");
-        return "http://" + settings().admin().listen();
-    }
-
-    private PostloomConfig settings() {
-        return ConfigLoader.load(Optional.ofNullable(config));
+        return new AdminApi(admin, token, config).call(method, path);
     }
 
     void say(String line) {
@@ -88,7 +59,7 @@ final class QueueCommand implements Callable<Integer> {
     }
 
     static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+        return AdminApi.enc(s);
     }
 
     static String shortTime(JsonNode instant) {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 /** Runs the relay in the foreground until SIGTERM or SIGINT. */
 @Command(name = "postloom", mixinStandardHelpOptions = true,
         description = "Postloom SMTP relay. With no subcommand it runs the relay in the foreground.",
-        subcommands = {RunCommand.Run.class, QueueCommand.class, PasswdCommand.class, BenchCommand.class})
+        subcommands = {RunCommand.Run.class, QueueCommand.class, SitesCommand.class, PasswdCommand.class, BenchCommand.class})
 final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "properties or YAML file (else $POSTLOOM_CONFIG)")

@@ -60,6 +60,101 @@ public interface PostloomConfig {
 
     Auth auth();
 
+    /** Limits per egress path and reply rules (CONTRACT.md section 2). */
+    Shaping shaping();
+
+    /** Egress sources and pools (CONTRACT.md section 2). */
+    Egress egress();
+
+    interface Shaping {
+        /** Limits of every egress path, unless a {@link #sites()} entry says otherwise. */
+        @WithName("default")
+        DefaultLimits defaults();
+
+        /** By {@code "<domain>"} (that domain's site) or {@code ".<suffix>"} of the site's MX host names. */
+        Map<String, SiteLimits> sites();
+
+        /** Reply rules, in order: {@code postloom.shaping.rules[0].reply=...}. */
+        Optional<List<Rule>> rules();
+
+        interface DefaultLimits {
+            @WithName("max-connections")
+            @WithDefault("20")
+            int maxConnections();
+
+            @WithName("max-messages-per-connection")
+            @WithDefault("100")
+            int maxMessagesPerConnection();
+
+            /** {@code N/s}, {@code N/min} or {@code N/h}; empty = no cap. */
+            @WithName("max-message-rate")
+            Optional<String> maxMessageRate();
+
+            @WithName("max-connection-rate")
+            Optional<String> maxConnectionRate();
+        }
+
+        interface SiteLimits {
+            @WithName("max-connections")
+            Optional<Integer> maxConnections();
+
+            @WithName("max-messages-per-connection")
+            Optional<Integer> maxMessagesPerConnection();
+
+            @WithName("max-message-rate")
+            Optional<String> maxMessageRate();
+
+            @WithName("max-connection-rate")
+            Optional<String> maxConnectionRate();
+        }
+
+        interface Rule {
+            /** {@code *}, a domain, or {@code .suffix} of MX host names. */
+            @WithDefault("*")
+            String match();
+
+            /** Java regex searched in the remote reply (code and text, lines joined by a space). */
+            String reply();
+
+            /** {@code suspend} or {@code throttle}. */
+            String action();
+
+            @WithDefault("PT1H")
+            Duration duration();
+
+            /** The path's rate while a throttle holds. */
+            @WithName("max-message-rate")
+            Optional<String> maxMessageRate();
+        }
+    }
+
+    interface Egress {
+        Map<String, Source> sources();
+
+        /** Weighted members: {@code s1:3,s2:1}. */
+        Map<String, String> pools();
+
+        /** Pool of mail no other rule assigns; empty = no bind, EHLO {@code postloom.hostname}. */
+        @WithName("default-pool")
+        Optional<String> defaultPool();
+
+        /** Pool by envelope sender domain. */
+        @WithName("sender-domains")
+        Map<String, String> senderDomains();
+
+        interface Source {
+            /** Local IP address outbound connections bind to. */
+            String address();
+
+            /** EHLO name; {@code postloom.hostname} when empty. */
+            Optional<String> ehlo();
+
+            /** Cap over all sites (IP warm-up). */
+            @WithName("max-message-rate")
+            Optional<String> maxMessageRate();
+        }
+    }
+
     /** Tenants of POST /messages and of SMTP AUTH users: {@code postloom.tenants."acme".token} (CONTRACT.md 4). */
     Map<String, Tenant> tenants();
 
@@ -205,19 +300,6 @@ public interface PostloomConfig {
         @WithDefault("1000")
         int maxConnections();
 
-        /** Concurrent connections to one destination, unless {@link #destinations()} says otherwise. */
-        @WithName("connections-per-destination")
-        @WithDefault("20")
-        int connectionsPerDestination();
-
-        /** Per-destination overrides: {@code postloom.delivery.destinations."gmail.com".max-connections}. */
-        Map<String, DestinationLimits> destinations();
-
-        /** Messages one connection carries before it is closed (connection reuse). */
-        @WithName("messages-per-connection")
-        @WithDefault("100")
-        int messagesPerConnection();
-
         /** How long mail may wait in the queue before it bounces. */
         @WithName("max-queue-lifetime")
         @WithDefault("P5D")
@@ -257,11 +339,6 @@ public interface PostloomConfig {
         @WithName("delay-warning")
         @WithDefault("PT4H")
         Duration delayWarning();
-
-        interface DestinationLimits {
-            @WithName("max-connections")
-            int maxConnections();
-        }
     }
 
     interface Limits {

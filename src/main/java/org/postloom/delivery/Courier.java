@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import org.postloom.delivery.schedule.Attempt;
 import org.postloom.delivery.client.Outcome;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.SpooledMessage;
@@ -14,7 +16,8 @@ import org.postloom.spool.SpooledMessage;
 /**
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,
  * report to the scheduler, and, while the connection is fit, wait for the scheduler to hand it
- * more work for the same destination (connection reuse), until it gets none. Each work item's
+ * more work for the same egress path (connection reuse), until it gets none. A reply that makes a
+ * reply rule fire stops it at once: the rest of its batch goes back untouched. Each work item's
  * envelope is read back from the spool just before it is sent ({@link Parcel}); an item whose
  * message became final meanwhile (an operator deleted it) is dropped.
  */
@@ -23,49 +26,75 @@ final class Courier implements Runnable {
     private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
 
     /**
-     * What a courier tells the scheduler after each batch.
+     * What a courier tells the scheduler after each batch, and once more, with a null
+     * {@code attempt}, when it has closed after the scheduler told it to hang up.
      *
-     * @param next      completed by the scheduler with more work, or an empty list to hang up;
-     *                  null when the courier hangs up anyway (connection unfit, budget spent)
-     * @param budget    how many more items this connection may carry
+     * @param next completed by the scheduler with more work, or an empty list to hang up; null
+     *             when the courier hangs up anyway (connection unfit, budget spent, halted): then
+     *             the connection is closed before the report is sent
      */
-    record Report(NextHop hop, List<OutcomeRecorder.Retry> retries, boolean siteFailed, String lastError,
-                  CompletableFuture<List<WorkItem>> next, int budget) {}
+    record Report(long connection, Attempt<WorkItem> attempt, CompletableFuture<List<WorkItem>> next) {}
 
+    private final long connection;
     private final NextHop hop;
+    private final EgressSource source;
     private final Transport transport;
     private final OutcomeRecorder recorder;
     private final Consumer<Report> scheduler;
-    private final int messagesPerConnection;
+    private final int maxMessages;
+    private final Predicate<String> halts;
     private final Instant retryOnCrash;
     private final Function<QueueId, Optional<SpooledMessage>> messages;
     private List<WorkItem> batch;
 
     /** @param messages reads a queued message back from the spool ({@code Spool::message}) */
-    Courier(NextHop hop, List<WorkItem> first, Transport transport, OutcomeRecorder recorder,
-            Consumer<Report> scheduler, int messagesPerConnection, Instant retryOnCrash,
-            Function<QueueId, Optional<SpooledMessage>> messages) {
+    Courier(long connection, NextHop hop, EgressSource source, List<WorkItem> first, int maxMessages,
+            Predicate<String> halts, Transport transport, OutcomeRecorder recorder, Consumer<Report> scheduler,
+            Instant retryOnCrash, Function<QueueId, Optional<SpooledMessage>> messages) {
+        this.connection = connection;
         this.messages = messages;
         this.hop = hop;
+        this.source = source;
         this.batch = first;
+        this.maxMessages = maxMessages;
+        this.halts = halts;
         this.transport = transport;
         this.recorder = recorder;
         this.scheduler = scheduler;
-        this.messagesPerConnection = messagesPerConnection;
         this.retryOnCrash = retryOnCrash;
     }
 
+    /** Connections count against their path's limits until closed, QUIT included: they report after closing. */
     @Override
     public void run() {
         int carried = 0;
-        try (Transport.Session session = transport.open(hop)) {
-            while (!batch.isEmpty()) {
+        Transport.Session session = transport.open(hop, source);
+        try {
+            while (true) {
                 Report report = carry(session, carried);
-                carried += batch.size();
+                carried += report.attempt().attempted();
+                if (report.next() == null) {
+                    session.close();
+                    scheduler.accept(report);
+                    return;
+                }
                 scheduler.accept(report);
-                batch = report.next() == null ? List.of() : report.next().join();
+                batch = report.next().join();
+                if (batch.isEmpty()) {
+                    session.close();
+                    scheduler.accept(new Report(connection, null, null));
+                    return;
+                }
             }
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
         }
+    }
+
+    /** The reply as the rules see it: code and text, lines joined by a space. */
+    static String ruleText(Outcome outcome) {
+        return outcome.reply().toString().strip().replace("\r\n", " ");
     }
 
     /**
@@ -73,12 +102,14 @@ final class Courier implements Runnable {
      * next begins: a crash then repeats at most the message under way, not the whole batch.
      */
     private Report carry(Transport.Session session, int carriedBefore) {
-        List<OutcomeRecorder.Retry> retries = new ArrayList<>();
+        List<Attempt.Retry<WorkItem>> retries = new ArrayList<>();
         List<Outcome> all = new ArrayList<>();
+        List<String> replies = new ArrayList<>();
         int done = 0;
+        boolean halted = false;
         try {
             for (WorkItem item : batch) {
-                Optional<SpooledMessage> message = messages.apply(item.message().queueId());
+                Optional<SpooledMessage> message = messages.apply(item.queueId());
                 if (message.isEmpty()) {
                     done++;                               // final meanwhile: nothing to carry
                     continue;
@@ -86,24 +117,31 @@ final class Courier implements Runnable {
                 Parcel parcel = new Parcel(item, message.get());
                 List<List<Outcome>> outcomes = session.deliver(List.of(parcel));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
-                String via = session.via();
-                OutcomeRecorder.Retry retry = recorder.record(hop, via, session.remoteMta(), parcel, outcomes.getFirst());
+                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), session.remoteMta(), parcel, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;
+                outcomes.getFirst().stream().filter(o -> !(o instanceof Outcome.Delivered)).map(Courier::ruleText)
+                        .distinct().forEach(replies::add);
+                if (replies.stream().anyMatch(halts)) {
+                    halted = true;
+                    break;
+                }
             }
         } catch (RuntimeException e) {
             // A bug must not lose mail: what was not recorded is simply tried again later.
             LOG.log(System.Logger.Level.ERROR, "courier failed dest=" + hop, e);
-            batch.subList(done, batch.size()).forEach(item -> retries.add(new OutcomeRecorder.Retry(item, retryOnCrash)));
-            return new Report(hop, retries, false, e.toString(), null, 0);
+            batch.subList(done, batch.size()).forEach(item -> retries.add(new Attempt.Retry<>(item, retryOnCrash)));
+            return new Report(connection, new Attempt<>(done, retries, List.of(), replies, false, e.toString(), false, 0), null);
         }
         boolean siteFailed = !all.isEmpty()
                 && all.stream().allMatch(o -> o instanceof Outcome.Deferred d && d.scope() == Outcome.Scope.SITE);
         String lastError = all.stream().filter(o -> !(o instanceof Outcome.Delivered))
                 .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
-        int budget = messagesPerConnection - carriedBefore - batch.size();
-        boolean again = !siteFailed && budget > 0 && session.isReusable();
-        return new Report(hop, retries, siteFailed, lastError, again ? new CompletableFuture<>() : null, budget);
+        int budget = maxMessages - carriedBefore - done;
+        boolean again = !halted && !siteFailed && budget > 0 && session.isReusable() && done == batch.size();
+        List<WorkItem> untouched = batch.subList(done, batch.size());
+        return new Report(connection, new Attempt<>(done, retries, untouched, replies, siteFailed, lastError, again, budget),
+                again ? new CompletableFuture<>() : null);
     }
 }

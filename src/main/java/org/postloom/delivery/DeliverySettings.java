@@ -2,40 +2,36 @@ package org.postloom.delivery;
 
 import java.time.Duration;
 import java.util.Map;
+import org.postloom.delivery.schedule.ShapingPolicy;
 
 /**
- * The scheduler's limits.
+ * The delivery engine's settings.
  *
- * @param maxConnections            outbound connections at once, all destinations together
- * @param maxConnectionsPerDestination default concurrency for one destination
- * @param destinationConnections    per-destination overrides of that, by destination key
- * @param messagesPerConnection     work items one connection carries before it is closed
- * @param retry                     when deferred mail is tried again, and when it gives up
- * @param delayWarning              a recipient deferred this long gets a DELAY report; zero = never
- *                                  ({@code postloom.delivery.delay-warning})
+ * @param shaping      limits per egress path, reply rules, per-source caps, the global connection cap
+ * @param retry        when deferred mail is tried again, and when it gives up
+ * @param delayWarning a recipient deferred this long gets a DELAY report; zero = never
+ *                     ({@code postloom.delivery.delay-warning})
+ * @param pools        how a message's egress source is chosen
+ * @param sources      the egress sources by name
+ * @param hostname     {@code postloom.hostname}: the EHLO name of mail without a source
  */
-public record DeliverySettings(int maxConnections, int maxConnectionsPerDestination,
-                               Map<String, Integer> destinationConnections, int messagesPerConnection,
-                               RetryPolicy retry, Duration delayWarning) {
-
-    /** Without delay reports. */
-    public DeliverySettings(int maxConnections, int maxConnectionsPerDestination,
-                            Map<String, Integer> destinationConnections, int messagesPerConnection, RetryPolicy retry) {
-        this(maxConnections, maxConnectionsPerDestination, destinationConnections, messagesPerConnection, retry,
-                Duration.ZERO);
-    }
+public record DeliverySettings(ShapingPolicy shaping, RetryPolicy retry, Duration delayWarning, EgressPools pools,
+                               Map<String, EgressSource> sources, String hostname) {
 
     public DeliverySettings {
-        destinationConnections = Map.copyOf(destinationConnections);
-        if (maxConnections < 1 || maxConnectionsPerDestination < 1 || messagesPerConnection < 1) {
-            throw new IllegalArgumentException("delivery limits must be positive");
-        }
+        sources = Map.copyOf(sources);
         if (delayWarning.isNegative()) {
             throw new IllegalArgumentException("postloom.delivery.delay-warning must not be negative: " + delayWarning);
         }
     }
 
-    int connectionsFor(String destination) {
-        return destinationConnections.getOrDefault(destination, maxConnectionsPerDestination);
+    /** Shaping as given, no egress sources, no delay reports. */
+    public static DeliverySettings of(ShapingPolicy shaping, RetryPolicy retry, String hostname) {
+        return new DeliverySettings(shaping, retry, Duration.ZERO, EgressPools.none(), Map.of(), hostname);
+    }
+
+    EgressSource source(String name) {
+        EgressSource source = sources.get(name);
+        return source != null ? source : EgressSource.none(hostname);
     }
 }

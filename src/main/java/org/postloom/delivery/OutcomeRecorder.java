@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
+import org.postloom.delivery.schedule.Attempt;
 import org.postloom.delivery.client.Outcome;
 import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
@@ -26,9 +27,6 @@ import org.postloom.spool.SpooledMessage;
 final class OutcomeRecorder {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.delivery");
-
-    /** Recipients of an item that are to be tried again, and when. */
-    record Retry(WorkItem item, Instant due) {}
 
     /** The reports one attempt calls for, one list per kind. */
     private record Reports(List<Bouncer.Notice> failed, List<Bouncer.Notice> delayed, List<Bouncer.Notice> relayed) {
@@ -61,7 +59,7 @@ final class OutcomeRecorder {
      *
      * @param remoteMta the host the item went to, for the reports; empty if none was reached
      */
-    Retry record(NextHop hop, String via, String remoteMta, Parcel item, List<Outcome> outcomes) {
+    Attempt.Retry<WorkItem> record(String via, String remoteMta, Parcel item, List<Outcome> outcomes) {
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
@@ -120,9 +118,9 @@ final class OutcomeRecorder {
         } catch (IntakeException e) {
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
-            return new Retry(item.item(), now.plus(retry.minBackoff()));
+            return new Attempt.Retry<>(item.item(), now.plus(retry.minBackoff()));
         }
-        return again.isEmpty() ? null : new Retry(new WorkItem(item.item().message(), again), next);
+        return again.isEmpty() ? null : new Attempt.Retry<>(item.item().withRecipients(again), next);
     }
 
     /** Whether the spool says this recipient's delay was reported already (the item's copy may be older). */

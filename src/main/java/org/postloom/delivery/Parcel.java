@@ -11,10 +11,10 @@ import org.postloom.spool.SpooledMessage;
  */
 public record Parcel(WorkItem item, SpooledMessage message) {
 
-    /** A parcel for a message already read back (tests, and callers holding the whole message). */
-    public static Parcel of(SpooledMessage message, List<Integer> recipients) {
+    /** A parcel for a message already read back, going to {@code hop} with no egress source. */
+    public static Parcel of(SpooledMessage message, List<Integer> recipients, NextHop hop) {
         var ref = new MessageRef(message.queueId(), message.envelope().arrival().toEpochMilli(), message.bodySize());
-        return new Parcel(new WorkItem(ref, recipients), message);
+        return new Parcel(new WorkItem(ref, recipients, hop, ""), message);
     }
 
     /** Indexes into the envelope's recipient list, as in the work item. */

@@ -1,6 +1,5 @@
 package org.postloom.delivery;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,7 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.postloom.delivery.schedule.Schedule;
+import org.postloom.delivery.schedule.SiteView;
 import java.util.stream.Collectors;
 import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
@@ -44,34 +47,40 @@ public final class QueueControl {
     private final DeliveryScheduler scheduler;
     private final Spool spool;
     private final Bouncer bouncer;
-    private final Clock clock;
 
-    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer, Clock clock) {
+    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer) {
         this.scheduler = scheduler;
         this.spool = spool;
         this.bouncer = bouncer;
-        this.clock = clock;
     }
 
     public List<DestinationSummary> summary() {
-        return answer(() -> {
-            Map<String, List<Entry>> byDestination = scheduler.entries().stream()
+        return answer(schedule -> {
+            Instant now = scheduler.now();
+            Map<String, List<Entry>> byDestination = entries(schedule).stream()
                     .collect(Collectors.groupingBy(Entry::destination, TreeMap::new, Collectors.toList()));
             return byDestination.entrySet().stream().map(e -> {
-                String d = e.getKey();
                 List<Entry> entries = e.getValue();
-                return new DestinationSummary(d,
-                        (int) entries.stream().map(x -> x.item().message().queueId()).distinct().count(),
+                var site = schedule.siteOf(entries.getFirst().item().target()).flatMap(s -> schedule.siteState(s, now));
+                return new DestinationSummary(e.getKey(),
+                        (int) entries.stream().map(x -> x.item().queueId()).distinct().count(),
                         entries.stream().mapToInt(x -> x.item().recipients().size()).sum(),
                         entries.stream().map(x -> x.item().message().arrival()).min(Comparator.naturalOrder()).orElseThrow(),
                         entries.stream().map(Entry::due).min(Comparator.naturalOrder()).orElseThrow(),
-                        scheduler.lastError(d), scheduler.isSuspended(d), scheduler.activeConnections(d));
+                        site.map(Schedule.SiteState::lastError).orElse(null),
+                        site.map(Schedule.SiteState::suspended).orElse(false),
+                        site.map(Schedule.SiteState::connections).orElse(0));
             }).toList();
         });
     }
 
+    private List<Entry> entries(Schedule<WorkItem> schedule) {
+        return schedule.entries(scheduler.now()).stream()
+                .map(e -> new Entry(e.item().hop().toString(), e.item(), e.due())).toList();
+    }
+
     public List<QueuedMessage> messages(String destination) {
-        return answer(() -> scheduler.entries().stream()
+        return answer(schedule -> entries(schedule).stream()
                 .filter(e -> e.destination().equals(destination))
                 .flatMap(e -> spool.message(e.item().message().queueId()).stream().map(m -> {
                     // The envelope is read back from the spool: the schedule holds only the id.
@@ -88,30 +97,59 @@ public final class QueueControl {
     }
 
     public int retryAll() {
-        return answer(() -> scheduler.retryNow(e -> true));
+        return retry(e -> true);
     }
 
     public int retryDestination(String destination) {
-        return answer(() -> scheduler.retryNow(e -> e.destination().equals(destination)));
+        return retry(e -> e.item().hop().toString().equals(destination));
     }
 
     public int retryMessage(QueueId id) {
-        return answer(() -> scheduler.retryNow(e -> e.item().message().queueId().equals(id)));
+        return retry(e -> e.item().queueId().equals(id));
+    }
+
+    private int retry(Predicate<Schedule.Entry<WorkItem>> which) {
+        return answer(schedule -> schedule.retryNow(which, scheduler.now()));
     }
 
     /** Holds a destination's mail: nothing is sent there until it is resumed. */
     public void suspend(String destination) {
-        answer(() -> {
-            scheduler.suspend(destination);
-            return null;
-        });
+        suspendSite(siteKey(destination), null);
     }
 
     public void resume(String destination) {
-        answer(() -> {
-            scheduler.resume(destination);
-            return null;
+        resumeSite(siteKey(destination));
+    }
+
+    /** A static route's destination {@code [host]:port} is the site {@code host:port}. */
+    private static String siteKey(String destination) {
+        return destination.startsWith("[") ? destination.substring(1).replaceFirst("]:", ":") : destination;
+    }
+
+    /** Every site with its egress paths (a read-only snapshot). */
+    public List<SiteView> sites() {
+        return answer(schedule -> schedule.sites(scheduler.now()));
+    }
+
+    /** What "until resumed" is: far enough, and still an RFC 3339 instant. */
+    private static final Instant UNTIL_RESUMED = Instant.parse("9999-12-31T23:59:59Z");
+
+    /** A site held, and until when. */
+    public record Hold(String site, Instant until) {}
+
+    /**
+     * Holds a site (named, or the site of a domain; one not seen yet once mail for it appears) for
+     * {@code duration}, or until resumed when null.
+     */
+    public Hold suspendSite(String siteOrDomain, Duration duration) {
+        return answer(schedule -> {
+            Instant until = duration == null ? UNTIL_RESUMED : scheduler.now().plus(duration);
+            return new Hold(schedule.suspend(siteOrDomain, until), until);
         });
+    }
+
+    public boolean resumeSite(String siteOrDomain) {
+        return answer(schedule -> schedule.resume(siteOrDomain));
     }
 
     /**
@@ -121,7 +159,7 @@ public final class QueueControl {
     public boolean delete(QueueId id, boolean bounce) throws IntakeException {
         Optional<SpooledMessage> found = spool.message(id);
         if (found.isEmpty()) return false;
-        answer(() -> scheduler.forget(id));
+        answer(schedule -> schedule.remove(i -> i.queueId().equals(id)));
         SpooledMessage message = found.get();
         String why = "550 5.0.0 Deleted from the queue by the operator";
         Map<Integer, RecipientState> states = new HashMap<>();
@@ -138,7 +176,7 @@ public final class QueueControl {
         return true;
     }
 
-    private <T> T answer(Supplier<T> question) {
+    private <T> T answer(Function<Schedule<WorkItem>, T> question) {
         CompletableFuture<T> future = scheduler.ask(question);
         try {
             return future.get(10, TimeUnit.SECONDS);

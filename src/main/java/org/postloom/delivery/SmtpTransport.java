@@ -80,21 +80,26 @@ public final class SmtpTransport implements Transport {
     }
 
     @Override
-    public Session open(NextHop hop) {
-        return new OutboundSession(hop);
+    public Session open(NextHop hop, EgressSource source) {
+        ClientSettings base = settings.apply(hop).withEhloName(source.ehlo());
+        return new OutboundSession(hop, source.address().map(base::withBindAddress).orElse(base), source);
     }
 
     /** One connection's worth of delivery; the MX lookup is done once, when first needed. */
     private final class OutboundSession implements Session {
 
         private final NextHop hop;
+        private final ClientSettings clientSettings;
+        private final EgressSource source;
         private Routing routing;
         private OutboundConnection connection;
         private String host;
         private TlsResult lastTls;
 
-        OutboundSession(NextHop hop) {
+        OutboundSession(NextHop hop, ClientSettings clientSettings, EgressSource source) {
             this.hop = hop;
+            this.clientSettings = clientSettings;
+            this.source = source;
         }
 
         @Override
@@ -106,7 +111,7 @@ public final class SmtpTransport implements Transport {
             }
             List<List<Outcome>> results = new ArrayList<>(items.size());
             Outcome lastSiteFailure = null;
-            ClientSettings hopSettings = settings.apply(hop);
+            ClientSettings hopSettings = clientSettings; // the hop's, from this session's egress source
             for (Parcel item : items) {
                 if (stopping) break;
                 if (ignoresTlsPolicy(item, hopSettings)) {
@@ -177,8 +182,9 @@ public final class SmtpTransport implements Transport {
 
         @Override
         public String via() {
-            if (connection == null) return hop + (lastTls == null ? "" : " " + lastTls.logFields());
-            return hop + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
+            String from = source.name().isEmpty() ? "" : " source=" + source.name();
+            if (connection == null) return hop + from + (lastTls == null ? "" : " " + lastTls.logFields());
+            return hop + from + " host=" + host + "[" + connection.address().getAddress().getHostAddress()
                     + "]:" + connection.address().getPort() + " " + connection.tls().logFields();
         }
 

@@ -13,8 +13,11 @@ import org.postloom.tls.TlsResult;
  */
 public interface Transport {
 
-    /** A session to the destination; it connects when it first has something to carry. */
-    Session open(NextHop destination);
+    /**
+     * A session to the destination from an egress source (bound to its address, saying its EHLO
+     * name); it connects when it first has something to carry.
+     */
+    Session open(NextHop destination, EgressSource source);
 
     /** The relay is stopping: sessions finish the transaction under way and start no other. */
     default void stop() {}
@@ -55,7 +58,7 @@ public interface Transport {
 
     /** A transport without connections, for tests: each batch is one call of {@code deliver}. */
     static Transport of(BiFunction<NextHop, List<Parcel>, List<List<Outcome>>> deliver) {
-        return hop -> new Session() {
+        return (hop, source) -> new Session() {
             @Override
             public List<List<Outcome>> deliver(List<Parcel> items) {
                 return deliver.apply(hop, items);

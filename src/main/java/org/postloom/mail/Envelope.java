@@ -22,6 +22,8 @@ import java.util.Objects;
  *                   authenticated server
  * @param tenant     whose mail it is (a configured tenant's name: the HTTP token's, or the SMTP
  *                   AUTH user's), or empty; the egress pool and the events use it
+ * @param egressSource the egress source chosen for it when it was queued, kept across retries
+ *                   and restarts; empty when none was chosen (delivery then chooses one)
  */
 public record Envelope(
         QueueId queueId,
@@ -35,7 +37,8 @@ public record Envelope(
         DsnRequest dsn,
         List<RecipientDsn> recipientDsn,
         boolean requireTls,
-        String tenant) {
+        String tenant,
+        String egressSource) {
 
     /** An envelope without DSN parameters or REQUIRETLS, of no tenant. */
     public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
@@ -51,6 +54,13 @@ public record Envelope(
         this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls, "");
     }
 
+    /** An envelope without a chosen egress source. */
+    public Envelope(QueueId queueId, Mailbox sender, List<Mailbox> recipients, BodyType body, boolean smtpUtf8,
+                    Instant arrival, String client, String tls, DsnRequest dsn, List<RecipientDsn> recipientDsn,
+                    boolean requireTls, String tenant) {
+        this(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls, tenant, "");
+    }
+
     public Envelope {
         Objects.requireNonNull(queueId);
         Objects.requireNonNull(sender);
@@ -63,6 +73,7 @@ public record Envelope(
         recipientDsn = List.copyOf(recipientDsn);
         if (recipientDsn.size() != recipients.size()) throw new IllegalArgumentException("one RecipientDsn per recipient");
         Objects.requireNonNull(tenant);
+        Objects.requireNonNull(egressSource);
     }
 
     /** The DSN parameters of the recipient at {@code index}. */
@@ -73,7 +84,13 @@ public record Envelope(
     /** The same envelope as mail of {@code name}. */
     public Envelope withTenant(String name) {
         return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn,
-                requireTls, name);
+                requireTls, name, egressSource);
+    }
+
+    /** The same envelope leaving from the egress source {@code source}. */
+    public Envelope withEgressSource(String source) {
+        return new Envelope(queueId, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn,
+                requireTls, tenant, source);
     }
 
     /** RFC 6152 body types. BINARYMIME is not offered. */

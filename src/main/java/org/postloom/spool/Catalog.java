@@ -46,7 +46,7 @@ final class Catalog {
      * recipient's domain and state.
      */
     record Stored(MessageRef ref, long segment, long payloadOffset, int messageStart, int envelopeLength,
-                  List<String> domains, List<RecipientState> states) {
+                  List<String> domains, List<RecipientState> states, String source) {
 
         long messageOffset() {
             return payloadOffset + messageStart;
@@ -62,7 +62,7 @@ final class Catalog {
         }
 
         QueueEntry entry() {
-            return new QueueEntry(ref, domains, states);
+            return new QueueEntry(ref, domains, states, source);
         }
     }
 
@@ -162,7 +162,8 @@ final class Catalog {
         for (Mailbox rcpt : envelope.recipients()) domains.add(intern(rcpt.domain()));
         var ref = new MessageRef(envelope.queueId(), envelope.arrival().toEpochMilli(), bodySize);
         var all = states != null ? internReplies(states) : pending(domains.size());
-        var stored = new Stored(ref, segment, payloadOffset, messageStart, envelopeLength, domainList(domains), all);
+        var stored = new Stored(ref, segment, payloadOffset, messageStart, envelopeLength, domainList(domains), all,
+                intern(envelope.egressSource()));
         var previous = live.put(ref.queueId(), stored);
         if (previous != null) forget(previous);
         count(stored, +1);
@@ -190,7 +191,7 @@ final class Catalog {
         if (segment != stored.segment()) usage(segment).olderSegmentsReferred.add(stored.segment());
         forget(stored);
         var moved = new Stored(stored.ref(), segment, payloadOffset, c.messageStart(), stored.envelopeLength(),
-                stored.domains(), internReplies(merged));
+                stored.domains(), internReplies(merged), stored.source());
         if (moved.states().stream().allMatch(RecipientState::isFinal)) return null;
         live.put(c.queueId(), moved);
         count(moved, +1);
@@ -212,7 +213,8 @@ final class Catalog {
             forget(stored);
         } else {
             live.put(c.queueId(), new Stored(stored.ref(), stored.segment(), stored.payloadOffset(),
-                    stored.messageStart(), stored.envelopeLength(), stored.domains(), List.copyOf(states)));
+                    stored.messageStart(), stored.envelopeLength(), stored.domains(), List.copyOf(states),
+                    stored.source()));
         }
     }
 

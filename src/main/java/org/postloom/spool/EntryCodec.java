@@ -28,9 +28,10 @@ final class EntryCodec {
     private static final byte VERSION = 1;
     /**
      * Envelopes: version 1 ended at {@code tls}; version 2 adds, at the end, the DSN parameters
-     * (RFC 3461) and REQUIRETLS (RFC 8689); version 3 adds the tenant after them. All are read.
+     * (RFC 3461) and REQUIRETLS (RFC 8689); version 3 adds the tenant after them; version 4 the
+     * egress source chosen when the message was queued, after the tenant. All are read.
      */
-    private static final byte ENVELOPE_V1 = 1, ENVELOPE_V2 = 2, ENVELOPE_V3 = 3;
+    private static final byte ENVELOPE_V1 = 1, ENVELOPE_V2 = 2, ENVELOPE_V3 = 3, ENVELOPE_V4 = 4;
     private static final byte PENDING = 0, DELIVERED = 1, DEFERRED = 2, FAILED = 3;
     /** Deferred, and its delay report sent (RFC 3461 DELAY); a new tag, so older records read as before. */
     private static final byte DEFERRED_REPORTED = 4;
@@ -41,7 +42,7 @@ final class EntryCodec {
     static byte[] messagePrefix(Envelope e) {
         return encode(out -> {
             out.writeInt(0); // patched below, once the length is known
-            out.writeByte(ENVELOPE_V3);
+            out.writeByte(ENVELOPE_V4);
             writeString(out, e.queueId().value());
             writeMailbox(out, e.sender());
             out.writeInt(e.recipients().size());
@@ -54,6 +55,7 @@ final class EntryCodec {
             writeString(out, e.tls());
             writeDsn(out, e);
             writeString(out, e.tenant());
+            writeString(out, e.egressSource());
         }, true);
     }
 
@@ -61,7 +63,7 @@ final class EntryCodec {
     static Envelope decodeEnvelope(byte[] envelope) throws IOException {
         var in = new DataInputStream(new ByteArrayInputStream(envelope));
         byte version = in.readByte();
-        if (version < ENVELOPE_V1 || version > ENVELOPE_V3) throw new IOException("unknown envelope version " + version);
+        if (version < ENVELOPE_V1 || version > ENVELOPE_V4) throw new IOException("unknown envelope version " + version);
         var id = new QueueId(readString(in));
         var sender = readMailbox(in);
         int count = in.readInt();
@@ -78,8 +80,9 @@ final class EntryCodec {
         for (int i = 0; i < recipients.size(); i++) recipientDsn.add(readRecipientDsn(in));
         boolean requireTls = in.readBoolean();
         String tenant = version == ENVELOPE_V2 ? "" : readString(in);
+        String source = version == ENVELOPE_V4 ? readString(in) : "";
         return new Envelope(id, sender, recipients, body, smtpUtf8, arrival, client, tls, dsn, recipientDsn, requireTls,
-                tenant);
+                tenant, source);
     }
 
     private static void writeDsn(DataOutputStream out, Envelope e) throws IOException {

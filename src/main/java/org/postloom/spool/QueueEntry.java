@@ -8,8 +8,10 @@ import java.util.List;
  *
  * @param recipientDomains each recipient's domain, in the envelope's order
  * @param recipients       each recipient's state, in the same order
+ * @param egressSource     the egress source chosen when it was queued ({@code ""}: none chosen)
  */
-public record QueueEntry(MessageRef message, List<String> recipientDomains, List<RecipientState> recipients) {
+public record QueueEntry(MessageRef message, List<String> recipientDomains, List<RecipientState> recipients,
+                         String egressSource) {
 
     public QueueEntry {
         recipientDomains = List.copyOf(recipientDomains);

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,9 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postloom.delivery.schedule.PathLimits;
+import org.postloom.delivery.schedule.Schedule;
+import org.postloom.delivery.schedule.ShapingPolicy;
 import org.postloom.delivery.client.Outcome;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
@@ -54,7 +58,7 @@ class DeliverySchedulerTest {
         Inbox inbox = new Inbox();
         spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock);
-        scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), transport, spool, bouncer, settings, clock, DeliveryMetrics.none());
+        scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport, spool, bouncer, settings, clock, DeliveryMetrics.none());
         scheduler.start();
     }
 
@@ -63,7 +67,8 @@ class DeliverySchedulerTest {
     }
 
     private static DeliverySettings settings(int perDestination, int perConnection) {
-        return new DeliverySettings(100, perDestination, Map.of(), perConnection, RetryPolicy.defaults());
+        return DeliverySettings.of(ShapingPolicy.standard().withDefaults(
+                new PathLimits(perDestination, perConnection, Optional.empty(), Optional.empty())), RetryPolicy.defaults(), "relay.test");
     }
 
     private Transport scripted() {
@@ -240,7 +245,8 @@ class DeliverySchedulerTest {
         start(settings(20, 1), scripted());
         script = (hop, item) -> new Outcome.Deferred(NO_CONNECTION, Outcome.Scope.SITE);
         send("a@client.test", "x@dead.test");
-        await("the scheduler heard the site failed", () -> scheduler.ask(() -> scheduler.lastError("dead.test")).join() != null);
+        await("the scheduler heard the site failed", () -> scheduler.ask(s -> s.siteState("dead.test", clock.instant())
+                .map(Schedule.SiteState::lastError).orElse(null)).join() != null);
         for (int i = 0; i < 5; i++) send("a@client.test", "y@dead.test");
         Thread.sleep(300);
         assertThat(calls).as("mail for a backed-off site waits, not tried one by one").hasSize(1);

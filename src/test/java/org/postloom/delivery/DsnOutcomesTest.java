@@ -46,12 +46,12 @@ class DsnOutcomesTest {
         try (Spool spool = open()) {
             message = queue(spool);
             OutcomeRecorder recorder = recorder(spool, clock);
-            Parcel item = Parcel.of(message, List.of(0, 1));
-            recorder.record(HOP, "test", "", item, List.of(later, later));
+            Parcel item = Parcel.of(message, List.of(0, 1), HOP);
+            recorder.record("test", "", item, List.of(later, later));
             assertThat(reports(spool)).as("before the delay warning").isEmpty();
 
             clock.advance(Duration.ofHours(4));
-            recorder.record(HOP, "test", "mx.dest.test", item, List.of(later, later));
+            recorder.record("test", "mx.dest.test", item, List.of(later, later));
             List<ParsedReport> delayed = reports(spool);
             assertThat(delayed).hasSize(1);
             assertThat(delayed.getFirst().perRecipient()).as("NOTIFY=SUCCESS does not ask for delays").singleElement()
@@ -59,18 +59,18 @@ class DsnOutcomesTest {
                             .containsEntry("Action", "delayed").containsEntry("Status", "4.3.0"));
 
             clock.advance(Duration.ofHours(1));
-            recorder.record(HOP, "test", "mx.dest.test", item, List.of(later, later));
+            recorder.record("test", "mx.dest.test", item, List.of(later, later));
             assertThat(reports(spool)).as("once per recipient").hasSize(1);
         }
         try (Spool spool = open()) {
             SpooledMessage recovered = spool.message(message.queueId()).orElseThrow();
             OutcomeRecorder recorder = recorder(spool, clock);
             clock.advance(Duration.ofHours(1));
-            recorder.record(HOP, "test", "mx.dest.test", Parcel.of(recovered, List.of(0, 1)), List.of(later, later));
+            recorder.record("test", "mx.dest.test", Parcel.of(recovered, List.of(0, 1), HOP), List.of(later, later));
             assertThat(reports(spool)).as("the mark is durable").hasSize(1);
 
             Outcome relayed = new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok: queued"), false);
-            recorder.record(HOP, "test", "mx.dest.test", Parcel.of(recovered, List.of(0, 1)), List.of(relayed, relayed));
+            recorder.record("test", "mx.dest.test", Parcel.of(recovered, List.of(0, 1), HOP), List.of(relayed, relayed));
             List<ParsedReport> all = reports(spool);
             assertThat(all).hasSize(2);
             assertThat(all.get(1).headers()).containsEntry("Subject", "Successful Mail Delivery Report");
@@ -86,8 +86,8 @@ class DsnOutcomesTest {
         try (Spool spool = open()) {
             SpooledMessage message = queue(spool);
             Outcome passedOn = new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok"), true);
-            recorder(spool, new MutableClock(ARRIVAL)).record(HOP, "test", "mx.dest.test",
-                    Parcel.of(message, List.of(0, 1)), List.of(passedOn, passedOn));
+            recorder(spool, new MutableClock(ARRIVAL)).record("test", "mx.dest.test",
+                    Parcel.of(message, List.of(0, 1), HOP), List.of(passedOn, passedOn));
             assertThat(reports(spool)).isEmpty();
             assertThat(spool.messages()).as("the message is done").isEmpty();
         }

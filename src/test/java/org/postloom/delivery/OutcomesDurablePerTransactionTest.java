@@ -46,8 +46,11 @@ class OutcomesDurablePerTransactionTest {
         spool[0] = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
         MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
         Bouncer bouncer = new Bouncer(spool[0], m -> spool[0].openBody(m.queueId()), "relay.test", clock);
-        var settings = new DeliverySettings(10, 1, Map.of(), 100, RetryPolicy.defaults());
-        try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), transport, spool[0], bouncer, settings,
+        var settings = DeliverySettings.of(org.postloom.delivery.schedule.ShapingPolicy.standard().withDefaults(
+                new org.postloom.delivery.schedule.PathLimits(1, 100, java.util.Optional.empty(), java.util.Optional.empty())),
+                RetryPolicy.defaults(), "relay.test");
+        try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport,
+                spool[0], bouncer, settings,
                 clock, DeliveryMetrics.none())) {
             scheduler.start();
             long deadline = System.nanoTime() + 10_000_000_000L;

@@ -72,7 +72,7 @@ class TlsRequiredNoTest {
             Parcel both = item(bodies, "Q3", "Subject: both\r\nTLS-Required: No\r\n\r\nhi\r\n", true);
 
             List<List<Outcome>> outcomes;
-            try (Transport.Session session = transport.open(hop)) {
+            try (Transport.Session session = transport.open(hop, EgressSource.none("relay.test"))) {
                 outcomes = session.deliver(List.of(plain, optional, both));
             }
             assertThat(outcomes.get(0)).singleElement().satisfies(o -> {
@@ -91,6 +91,7 @@ class TlsRequiredNoTest {
         var envelope = new Envelope(new QueueId(id), new Mailbox("s", "sender.test"), List.of(new Mailbox("r", "strict.test")),
                 Envelope.BodyType.SEVEN_BIT, false, Instant.now(), "test", "", DsnRequest.NONE, List.of(RecipientDsn.NONE),
                 requireTls);
-        return Parcel.of(new SpooledMessage(envelope, List.of(RecipientState.PENDING), body.length), List.of(0));
+        return Parcel.of(new SpooledMessage(envelope, List.of(RecipientState.PENDING), body.length), List.of(0),
+                new NextHop.Mx("strict.test"));
     }
 }

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,6 +73,43 @@ final class CapturingSink implements AutoCloseable {
     }
 
     static final Policy ACCEPT_ALL = new Policy() {};
+
+    /** One connection as the sink saw it: the peer's address, its EHLO name, when each MAIL came. */
+    static final class Connection {
+        final String peer;
+        final Instant opened = Instant.now();
+        volatile Instant closed;
+        volatile String ehlo;
+        final List<Instant> mails = new CopyOnWriteArrayList<>();
+        final List<String> recipients = new CopyOnWriteArrayList<>();
+
+        Connection(String peer) {
+            this.peer = peer;
+        }
+    }
+
+    /** Every connection, in the order they came. */
+    final List<Connection> connectionLog = new CopyOnWriteArrayList<>();
+
+    /** Most connections open at once, among those {@code which} selects. */
+    int peakConnections(java.util.function.Predicate<Connection> which) {
+        List<long[]> events = new ArrayList<>();
+        for (Connection c : connectionLog) {
+            if (!which.test(c)) continue;
+            events.add(new long[] {c.opened.toEpochMilli() * 1000, 1});
+            Instant end = c.closed == null ? Instant.now() : c.closed;
+            events.add(new long[] {end.toEpochMilli() * 1000 - 1, -1}); // a close just before a same-millisecond open
+        }
+        events.sort(java.util.Comparator.comparingLong((long[] e) -> e[0]));
+        int now = 0, peak = 0;
+        for (long[] e : events) peak = Math.max(peak, now += (int) e[1]);
+        return peak;
+    }
+
+    /** Every MAIL time, of the connections {@code which} selects, in order. */
+    List<Instant> mailTimes(java.util.function.Predicate<Connection> which) {
+        return connectionLog.stream().filter(which).flatMap(c -> c.mails.stream()).sorted().toList();
+    }
 
     final List<Delivery> accepted = new CopyOnWriteArrayList<>();
     /** Every RCPT address the sink was offered, in order, whatever it answered. */
@@ -137,6 +175,8 @@ final class CapturingSink implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
+        Connection seen = new Connection(socket.getInetAddress().getHostAddress());
+        connectionLog.add(seen);
         try (socket) {
             socket.setSoTimeout(120_000);
             InputStream in = new BufferedInputStream(socket.getInputStream());
@@ -154,8 +194,11 @@ final class CapturingSink implements AutoCloseable {
                 String command = new String(line, StandardCharsets.UTF_8).strip();
                 String verb = command.split(" ", 2)[0].toUpperCase(Locale.ROOT);
                 switch (verb) {
-                    case "EHLO" -> say(out, "250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
+                    case "EHLO" -> {
+                        seen.ehlo = command.substring(4).strip();
+                        say(out, "250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
                             + (policy.brokenStartTls() ? "250-STARTTLS\r\n" : "") + "250 SIZE 200000000");
+                    }
                     case "HELO" -> say(out, "250 sink.test");
                     case "STARTTLS" -> {
                         say(out, "220 2.0.0 Ready to start TLS");
@@ -165,6 +208,7 @@ final class CapturingSink implements AutoCloseable {
                         return;
                     }
                     case "MAIL" -> {
+                        seen.mails.add(Instant.now());
                         rcpts.clear();
                         transaction = transactions.incrementAndGet();
                         String reply = policy.mail(transaction);
@@ -174,6 +218,7 @@ final class CapturingSink implements AutoCloseable {
                     case "RCPT" -> {
                         String address = command.replaceAll("(?i)^RCPT TO:\\s*<([^>]*)>.*", "$1");
                         rcptsOffered.add(address);
+                        seen.recipients.add(address);
                         String reply = policy.rcpt(address, transaction);
                         if (reply.startsWith("2")) rcpts.add(address);
                         say(out, reply);
@@ -223,6 +268,7 @@ final class CapturingSink implements AutoCloseable {
         } catch (IOException e) {
             // the relay went away (killed, or it gave up on us)
         } finally {
+            seen.closed = Instant.now();
             open.remove(socket);
         }
     }

@@ -56,6 +56,10 @@ public record ClientSettings(String ehloName, TlsPolicy tlsPolicy, ClientTimeout
         return new ClientSettings(ehloName, tlsPolicy, timeouts, useChunking, bindAddress, verifier);
     }
 
+    public ClientSettings withEhloName(String name) {
+        return new ClientSettings(name, tlsPolicy, timeouts, chunking, bindAddress);
+    }
+
     public ClientSettings withBindAddress(InetAddress address) {
         return new ClientSettings(ehloName, tlsPolicy, timeouts, chunking, Optional.of(address), verifier);
     }

@@ -1,0 +1,19 @@
+package org.postloom.delivery.schedule;
+
+import java.time.Instant;
+
+/** An outbound connection the schedule counts: on which path, how much more it may carry, whether it waits. */
+final class Connection<W> {
+
+    final long id;
+    final PathState<W> path;
+    int budget;
+    /** When it began to wait for work; null while it is carrying a batch. */
+    Instant idleSince;
+
+    Connection(long id, PathState<W> path, int budget) {
+        this.id = id;
+        this.path = path;
+        this.budget = budget;
+    }
+}

@@ -1,0 +1,150 @@
+package org.postloom.delivery.schedule;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Optional;
+
+/**
+ * One egress path's state (after Postfix's {@code qmgr_queue.c}): work ready to go, connections
+ * open and waiting, the concurrency window of slow start, back-off after the site failed, holds
+ * and throttles set by reply rules, and the smooth rates of its limits.
+ */
+final class PathState<W> {
+
+    /** Postfix's {@code initial_destination_concurrency}: a path starts with this many connections. */
+    static final int INITIAL_WINDOW = 5;
+
+    final EgressPath key;
+    final Site<W> site;
+    final ArrayDeque<W> ready = new ArrayDeque<>();
+    /** Connections open and waiting for work; the most recently parked is given work first. */
+    final ArrayDeque<Connection<W>> idle = new ArrayDeque<>();
+    int connections;
+    private PathLimits limits;
+    private int window;
+    private int siteFailures;
+    private Instant backoffUntil = Instant.MIN;
+    Instant suspendedUntil = Instant.MIN;
+    Instant throttledUntil = Instant.MIN;
+    private Pacer messages;
+    private Pacer newConnections;
+    private Pacer throttle;
+
+    PathState(EgressPath key, Site<W> site, PathLimits limits) {
+        this.key = key;
+        this.site = site;
+        limit(limits);
+        this.window = Math.min(INITIAL_WINDOW, limits.maxConnections());
+    }
+
+    void limit(PathLimits updated) {
+        limits = updated;
+        messages = updated.messageRate().map(Pacer::new).orElse(null);
+        newConnections = updated.connectionRate().map(Pacer::new).orElse(null);
+        window = Math.min(window, updated.maxConnections());
+    }
+
+    PathLimits limits() {
+        return limits;
+    }
+
+    /** Until when nothing may start on this path: a rule's or the operator's hold, else the back-off. */
+    Instant heldUntil() {
+        Instant hold = suspendedUntil.isAfter(site.heldUntil) ? suspendedUntil : site.heldUntil;
+        return hold.isAfter(backoffUntil) ? hold : backoffUntil;
+    }
+
+    boolean suspended(Instant now) {
+        return suspendedUntil.isAfter(now) || site.heldByOperator(now);
+    }
+
+    boolean held(Instant now) {
+        return heldUntil().isAfter(now);
+    }
+
+    /** The message pacer in effect now: a throttle's while it holds, else the configured rate's. */
+    private Pacer messagePacer(Instant now) {
+        return throttledUntil.isAfter(now) ? throttle : messages;
+    }
+
+    /** Whether one more message may go now, by this path's rate and its source's cap. */
+    boolean mayCarry(Instant now, Pacer sourceCap) {
+        Pacer own = messagePacer(now);
+        return (own == null || own.allows(now)) && (sourceCap == null || sourceCap.allows(now));
+    }
+
+    void carried(Instant now, Pacer sourceCap) {
+        Pacer own = messagePacer(now);
+        if (own != null) own.take(now);
+        if (sourceCap != null) sourceCap.take(now);
+    }
+
+    /** Slow start: the connections this path may have now, at most its maximum. */
+    boolean mayOpen(Instant now) {
+        return connections < Math.min(window, limits.maxConnections())
+                && (newConnections == null || newConnections.allows(now));
+    }
+
+    void opened(Instant now) {
+        connections++;
+        if (newConnections != null) newConnections.take(now);
+    }
+
+    /** When a rate next lets this path move, if a rate is what stops it now. */
+    Optional<Instant> nextRateSlot(Instant now, Pacer sourceCap) {
+        Instant next = Instant.MIN;
+        Pacer own = messagePacer(now);
+        if (own != null && !own.allows(now)) next = own.nextAllowed();
+        if (sourceCap != null && !sourceCap.allows(now) && sourceCap.nextAllowed().isAfter(next)) next = sourceCap.nextAllowed();
+        if (idle.isEmpty() && newConnections != null && !newConnections.allows(now) && newConnections.nextAllowed().isAfter(next)) {
+            next = newConnections.nextAllowed();
+        }
+        return next.isAfter(now) ? Optional.of(next) : Optional.empty();
+    }
+
+    /** A batch went well: grow the window by one (Postfix's positive feedback). */
+    void succeeded() {
+        siteFailures = 0;
+        window = Math.min(limits.maxConnections(), window + 1);
+    }
+
+    /**
+     * The site failed: shrink to one connection at once and back off 1, 2, 4 ... times the minimum,
+     * jittered, up to the maximum, so a dead site is probed less and less by a single connection.
+     */
+    void failed(Instant now, Duration min, Duration max, double jitter) {
+        window = 1;
+        // Connections opened before the back-off report one after another: one failure, one step.
+        if (backoffUntil.isAfter(now)) return;
+        siteFailures++;
+        window = 1;
+        long millis = Math.min(max.toMillis(), min.toMillis() << Math.min(siteFailures - 1, 20));
+        backoffUntil = now.plusMillis(Math.round(millis * jitter));
+    }
+
+    /** A rule's hold replaces the back-off: when the hold ends, the held mail goes at once. */
+    void hold(Instant until) {
+        suspendedUntil = until;
+        backoffUntil = Instant.MIN;
+        window = 1;
+    }
+
+    void throttle(Instant until, Rate rate) {
+        throttledUntil = until;
+        throttle = new Pacer(rate);
+    }
+
+    /** Lifts the back-off (an operator's retry) and, with {@code holds}, every hold and throttle. */
+    void lift(boolean holds) {
+        backoffUntil = Instant.MIN;
+        if (holds) {
+            suspendedUntil = Instant.MIN;
+            throttledUntil = Instant.MIN;
+        }
+    }
+
+    int window() {
+        return window;
+    }
+}

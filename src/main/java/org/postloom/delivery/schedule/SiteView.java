@@ -1,0 +1,11 @@
+package org.postloom.delivery.schedule;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A read-only snapshot of one site for the admin plane ({@code GET /sites}). */
+public record SiteView(String site, List<String> domains, List<String> mx, List<Path> paths) {
+
+    /** One egress path; the {@code _until} instants are null when not in effect. */
+    public record Path(String source, int connections, int ready, Instant suspendedUntil, Instant throttledUntil) {}
+}

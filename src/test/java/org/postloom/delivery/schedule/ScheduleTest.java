@@ -1,0 +1,266 @@
+package org.postloom.delivery.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.postloom.delivery.schedule.Driver.limits;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** The pure schedule, rule by rule, with instants chosen by the test and a seeded random source. */
+class ScheduleTest {
+
+    private static Item[] items(String domain, int n) {
+        return IntStream.range(0, n).mapToObj(i -> Item.to(domain, domain + "#" + i)).toArray(Item[]::new);
+    }
+
+    @Test
+    void domainsWithTheSameMxSetShareOneSiteAndItsConnectionCap() {
+        Driver d = new Driver(limits(3, 1, null));
+        d.mx.put("a.test", "mx1.shared.test,mx2.shared.test");
+        d.mx.put("b.test", "mx1.shared.test,mx2.shared.test");
+        d.queue(items("a.test", 10));
+        d.queue(items("b.test", 10));
+        d.tick();
+        assertThat(d.opens()).hasSize(3)
+                .allMatch(o -> o.path().site().equals("mx1.shared.test,mx2.shared.test"));
+        assertThat(d.schedule.sites(d.now)).singleElement().satisfies(s -> {
+            assertThat(s.domains()).containsExactly("a.test", "b.test");
+            assertThat(s.paths()).singleElement().satisfies(p -> assertThat(p.connections()).isEqualTo(3));
+        });
+    }
+
+    @Test
+    void aDomainWaitsForItsSiteWhichFollowsTheMxRecordsOnceTheyAreStale() {
+        Driver d = new Driver(limits(20, 100, null));
+        d.queue(Item.to("a.test", "1"));
+        assertThat(d.tick()).first().isInstanceOf(Action.Resolve.class);
+        assertThat(d.opens()).singleElement().satisfies(o -> assertThat(o.path().site()).isEqualTo("mx.a.test"));
+        d.allSucceed();
+        d.advance(Duration.ofSeconds(61));
+        d.mx.put("a.test", "mx.new.test");
+        d.queue(Item.to("a.test", "2"));
+        d.tick();
+        assertThat(d.all(Action.Resolve.class)).hasSize(2);
+        d.queue(Item.to("a.test", "3"));
+        d.tick();
+        assertThat(d.schedule.siteOf(new Target("a.test", true))).contains("mx.new.test");
+        assertThat(d.schedule.sites(d.now)).filteredOn(s -> s.site().equals("mx.new.test")).singleElement()
+                .satisfies(s -> assertThat(s.domains()).containsExactly("a.test"));
+    }
+
+    @Test
+    void slowStartOpensAFewConnectionsGrowsWhileTheySucceedAndShrinksToOneOnFailure() {
+        Driver d = new Driver(limits(8, 1, null));
+        d.queue(items("a.test", 100));
+        d.tick();
+        assertThat(d.busy()).isEqualTo(PathState.INITIAL_WINDOW);
+        d.succeed(d.carrying.keySet().iterator().next());
+        d.tick();
+        assertThat(d.busy()).as("one success: one more connection").isEqualTo(PathState.INITIAL_WINDOW + 1);
+        for (int round = 0; round < 5; round++) {
+            d.allSucceed();
+            d.tick();
+        }
+        assertThat(d.busy()).as("up to the maximum, never beyond").isEqualTo(8);
+        assertThat(d.peakConnections).isEqualTo(8);
+        List<Long> open = List.copyOf(d.carrying.keySet());
+        d.replied(open.getFirst(), "421 4.4.1 connection refused", true);
+        open.subList(1, open.size()).forEach(c -> d.replied(c, "421 4.4.1 connection refused", true));
+        d.tick();
+        assertThat(d.busy()).as("backed off").isZero();
+        d.advance(Duration.ofMinutes(2));
+        d.tick();
+        assertThat(d.busy()).as("after the back-off, a single probe").isEqualTo(1);
+    }
+
+    @Test
+    void aConnectionCarriesAtMostMaxMessagesPerConnection() {
+        Driver d = new Driver(limits(2, 7, null));
+        d.queue(items("a.test", 40));
+        d.tick();
+        assertThat(d.opens()).hasSize(2).allMatch(o -> o.batch().size() == 7 && o.maxMessages() == 7);
+        d.allSucceed();
+        assertThat(d.tick()).as("spent connections hang up; new ones open").hasSize(2).allMatch(a -> a instanceof Action.Open);
+    }
+
+    @Test
+    void anIdleConnectionIsGivenWorkBeforeANewOneOpensAndHangsUpAfterTwoSecondsWithout() {
+        Driver d = new Driver(limits(5, 10, null));
+        d.queue(Item.to("a.test", "1"));
+        d.tick();
+        d.allSucceed();
+        d.queue(Item.to("a.test", "2"));
+        assertThat(d.tick()).singleElement().isInstanceOf(Action.Hand.class);
+        d.allSucceed();
+        d.advance(Duration.ofMillis(1999));
+        assertThat(d.tick()).isEmpty();
+        assertThat(d.schedule.nextWake(d.now)).contains(d.now.plusMillis(1));
+        d.advance(Duration.ofMillis(2));
+        assertThat(d.tick()).singleElement().isInstanceOf(Action.HangUp.class);
+    }
+
+    @Test
+    void theMessageRateIsSmoothNoSecondCarriesMoreThanTheRateAndASmallBurst() {
+        Driver d = new Driver(limits(4, 1000, "100/s"));
+        d.queue(items("a.test", 1000));
+        d.run(Duration.ofSeconds(8), Duration.ofMillis(50));
+        assertThat(d.sent).as("8 s at 100/s and one burst of 5").hasSizeBetween(795, 806);
+        Map<Long, Integer> perWindow = new TreeMap<>();
+        for (int start = 0; start < 7000; start += 100) {
+            Instant from = Driver.T0.plusMillis(start);
+            Instant to = from.plusSeconds(1);
+            perWindow.put((long) start, (int) d.sent.stream().filter(t -> !t.isBefore(from) && t.isBefore(to)).count());
+        }
+        assertThat(perWindow.values()).as("a burst of a twentieth of a second's worth at most").allMatch(n -> n <= 100 + 5 + 1);
+    }
+
+    @Test
+    void theConnectionRateSpacesNewConnections() {
+        ShapingPolicy policy = ShapingPolicy.standard().withDefaults(
+                new PathLimits(50, 1, Optional.empty(), Optional.of(Rate.parse("2/s"))));
+        Driver d = new Driver(policy);
+        d.queue(items("a.test", 100));
+        d.tick();
+        assertThat(d.opens()).hasSize(1);
+        d.advance(Duration.ofMillis(400));
+        d.tick();
+        assertThat(d.opens()).hasSize(1);
+        assertThat(d.schedule.nextWake(d.now)).contains(Driver.T0.plusMillis(500));
+        d.advance(Duration.ofMillis(100));
+        d.tick();
+        assertThat(d.opens()).hasSize(2);
+    }
+
+    @Test
+    void aProviderSuffixAppliesToEverySiteOfThatProviderAndADomainEntryWinsOverIt() {
+        Map<SiteMatch, PathLimits.Override> sites = Map.of(
+                new SiteMatch(".google.com"), new PathLimits.Override(Optional.of(2), Optional.empty(), Optional.empty(), Optional.empty()),
+                new SiteMatch("vip.test"), new PathLimits.Override(Optional.of(4), Optional.empty(), Optional.empty(), Optional.empty()));
+        Driver d = new Driver(new ShapingPolicy(new PathLimits(20, 1, Optional.empty(), Optional.empty()), sites, List.of(), Map.of(), 1000));
+        d.mx.put("gmail.test", "alt1.gmail-smtp-in.l.google.com,gmail-smtp-in.l.google.com");
+        d.mx.put("workspace.test", "aspmx.l.google.com");
+        d.mx.put("vip.test", "aspmx2.google.com");
+        d.mx.put("other.test", "mx.other.test");
+        for (String domain : List.of("gmail.test", "workspace.test", "vip.test", "other.test")) d.queue(items(domain, 10));
+        d.tick();
+        Map<String, Long> opened = new TreeMap<>();
+        d.opens().forEach(o -> opened.merge(o.path().site(), 1L, Long::sum));
+        assertThat(opened).containsEntry("alt1.gmail-smtp-in.l.google.com,gmail-smtp-in.l.google.com", 2L)
+                .containsEntry("aspmx.l.google.com", 2L)
+                .containsEntry("aspmx2.google.com", 4L)
+                .containsEntry("mx.other.test", (long) PathState.INITIAL_WINDOW);
+    }
+
+    private static ReplyRule rule(int index, String reply, ReplyRule.Action action, Duration duration, String rate) {
+        return new ReplyRule(index, SiteMatch.ANY, Pattern.compile(reply), action, duration, Optional.ofNullable(rate).map(Rate::parse));
+    }
+
+    @Test
+    void aSuspendRuleStopsThatPathForItsDurationOtherSitesGoOnAndHeldMailGoesAtOnceAfter() {
+        ReplyRule ts04 = rule(0, "^421 .*TS04", ReplyRule.Action.SUSPEND, Duration.ofMinutes(10), null);
+        Driver d = new Driver(new ShapingPolicy(new PathLimits(1, 5, Optional.empty(), Optional.empty()), Map.of(),
+                List.of(ts04), Map.of(), 1000));
+        d.queue(items("yahoo.test", 5));
+        d.tick();
+        long c = d.carrying.keySet().iterator().next();
+        assertThat(d.halts.get(c).test("421 4.7.0 [TS04] Messages from 127.0.2.1 temporarily deferred")).isTrue();
+        assertThat(d.halts.get(c).test("451 4.3.0 try later")).isFalse();
+        d.replied(c, "421 4.7.0 [TS04] Messages from 127.0.2.1 temporarily deferred", false);
+        List<Action<Item>> after = d.tick();
+        assertThat(after).singleElement().isInstanceOfSatisfying(Action.RuleFired.class, f -> {
+            assertThat(f.until()).isEqualTo(d.now.plus(Duration.ofMinutes(10)));
+            assertThat(f.rule().index()).isZero();
+        });
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().suspendedUntil()).isEqualTo(d.now.plus(Duration.ofMinutes(10)));
+        d.queue(items("other.test", 3));
+        assertThat(d.tick()).as("other sites go on").filteredOn(a -> a instanceof Action.Open).hasSize(1);
+        assertThat(d.schedule.nextWake(d.now)).isPresent();
+        d.advance(Duration.ofMinutes(9));
+        assertThat(d.tick()).noneMatch(a -> a instanceof Action.Open<Item> o && o.path().site().equals("mx.yahoo.test"));
+        d.advance(Duration.ofMinutes(1));
+        List<Action<Item>> released = d.tick();
+        assertThat(released).as("all five, the one that got the 421 included, without its own back-off")
+                .filteredOn(a -> a instanceof Action.Open<Item> o && o.path().site().equals("mx.yahoo.test"))
+                .singleElement().satisfies(a -> assertThat(((Action.Open<Item>) a).batch()).hasSize(5));
+    }
+
+    @Test
+    void aThrottleRuleSlowsThePathForItsDuration() {
+        ReplyRule slow = rule(0, "4\\.7\\.28", ReplyRule.Action.THROTTLE, Duration.ofMinutes(1), "2/s");
+        Driver d = new Driver(new ShapingPolicy(new PathLimits(1, 10_000, Optional.empty(), Optional.empty()), Map.of(),
+                List.of(slow), Map.of(), 1000));
+        d.queue(items("ms.test", 500));
+        d.tick();
+        long c = d.carrying.keySet().iterator().next();
+        assertThat(d.carrying.get(c)).hasSize(500);
+        d.replied(c, "451 4.7.28 rate limited", false);
+        int before = d.sent.size();
+        d.tick();
+        assertThat(d.all(Action.RuleFired.class)).hasSize(1);
+        d.run(Duration.ofSeconds(10), Duration.ofMillis(100));
+        assertThat(d.sent.size() - before).as("2/s for 10 s").isBetween(20, 21);
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().throttledUntil()).isNotNull();
+    }
+
+    @Test
+    void aSourceCapHoldsOverAllSites() {
+        ShapingPolicy policy = new ShapingPolicy(new PathLimits(5, 1000, Optional.empty(), Optional.empty()), Map.of(), List.of(),
+                Map.of("warm", Rate.parse("10/s")), 1000);
+        Driver d = new Driver(policy);
+        for (String domain : List.of("a.test", "b.test", "c.test")) {
+            d.queue(IntStream.range(0, 100).mapToObj(i -> Item.from("warm", domain, domain + i)).toArray(Item[]::new));
+            d.queue(IntStream.range(0, 100).mapToObj(i -> Item.from("cold", domain, "cold" + domain + i)).toArray(Item[]::new));
+        }
+        d.run(Duration.ofSeconds(5), Duration.ofMillis(50));
+        assertThat(d.sentItems.stream().filter(i -> i.source().equals("warm")).count()).isBetween(50L, 51L);
+        assertThat(d.sentItems.stream().filter(i -> i.source().equals("cold")).count()).isEqualTo(300);
+    }
+
+    @Test
+    void anOperatorHoldsASiteByDomainEvenBeforeItsMailAppearsAndResumeReleasesIt() {
+        Driver d = new Driver(limits(20, 100, null));
+        d.schedule.suspend("later.test", d.now.plus(Duration.ofHours(1)));
+        d.queue(Item.to("later.test", "1"));
+        d.tick();
+        assertThat(d.opens()).isEmpty();
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().suspendedUntil()).isEqualTo(d.now.plus(Duration.ofHours(1)));
+        assertThat(d.schedule.resume("mx.later.test")).isTrue();
+        d.tick();
+        assertThat(d.opens()).hasSize(1);
+    }
+
+    @Test
+    void aDeferredItemWaitsUntilItIsDueAndARetryNowMakesItDue() {
+        Driver d = new Driver(limits(20, 100, null));
+        d.schedule.queue(Item.to("a.test", "1"), d.now.plus(Duration.ofMinutes(5)), d.now);
+        assertThat(d.tick()).isEmpty();
+        assertThat(d.schedule.nextWake(d.now)).contains(d.now.plus(Duration.ofMinutes(5)));
+        assertThat(d.schedule.retryNow(e -> e.item().id().equals("1"), d.now)).isEqualTo(1);
+        d.tick();
+        assertThat(d.opens()).hasSize(1);
+    }
+
+    @Test
+    void aSiteFailureBacksOffTheWholePathWithJitterFromTheInjectedRandomSource() {
+        Driver d = new Driver(limits(20, 1, null));
+        d.queue(items("dead.test", 10));
+        d.tick();
+        d.carrying.keySet().stream().toList().forEach(c -> d.replied(c, "421 4.4.1 refused", true));
+        d.tick();
+        Instant wake = d.schedule.nextWake(d.now).orElseThrow();
+        assertThat(Duration.between(d.now, wake)).isBetween(Duration.ofSeconds(54), Duration.ofSeconds(66));
+        Driver again = new Driver(limits(20, 1, null));
+        again.queue(items("dead.test", 10));
+        again.tick();
+        again.carrying.keySet().stream().toList().forEach(c -> again.replied(c, "421 4.4.1 refused", true));
+        again.tick();
+        assertThat(again.schedule.nextWake(again.now)).as("same seed, same jitter").contains(wake);
+    }
+}
