@@ -164,6 +164,7 @@ public final class Relay implements AutoCloseable {
         Intake intake = new Intake(withEgressSource(spool, pools), signer, tenants.tenantOfSmtpUser,
                 tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
         QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
+        siteMetrics(metrics, queueControl);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics, queueControl,
@@ -363,6 +364,14 @@ public final class Relay implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not withdraw id=" + id + " of a failed injection: " + e);
         }
+    }
+
+    /** Egress paths held or throttled now, by a reply rule or an operator (counts: no site names as labels). */
+    private static void siteMetrics(PrometheusMeterRegistry metrics, QueueControl queue) {
+        Gauge.builder("postloom.sites.suspended", queue, q -> q.sites().stream().flatMap(s -> s.paths().stream())
+                .filter(p -> p.suspendedUntil() != null).count()).description("egress paths suspended now").register(metrics);
+        Gauge.builder("postloom.sites.throttled", queue, q -> q.sites().stream().flatMap(s -> s.paths().stream())
+                .filter(p -> p.throttledUntil() != null).count()).description("egress paths throttled now").register(metrics);
     }
 
     private static double usableBytes(java.nio.file.Path dir) {

@@ -30,6 +30,7 @@ final class PathState<W> {
     private Pacer messages;
     private Pacer newConnections;
     private Pacer throttle;
+    private Rate throttleRate;
 
     PathState(EgressPath key, Site<W> site, PathLimits limits) {
         this.key = key;
@@ -66,6 +67,11 @@ final class PathState<W> {
     /** The message pacer in effect now: a throttle's while it holds, else the configured rate's. */
     private Pacer messagePacer(Instant now) {
         return throttledUntil.isAfter(now) ? throttle : messages;
+    }
+
+    /** The message rate in effect now, for the admin plane: a throttle's while it holds, else the configured one. */
+    Optional<Rate> rateNow(Instant now) {
+        return throttledUntil.isAfter(now) ? Optional.of(throttleRate) : limits.messageRate();
     }
 
     /** Whether one more message may go now, by this path's rate and its source's cap. */
@@ -133,6 +139,7 @@ final class PathState<W> {
     void throttle(Instant until, Rate rate) {
         throttledUntil = until;
         throttle = new Pacer(rate);
+        throttleRate = rate;
     }
 
     /** Lifts the back-off (an operator's retry) and, with {@code holds}, every hold and throttle. */

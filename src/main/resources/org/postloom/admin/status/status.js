@@ -162,7 +162,7 @@ function sites(list) {
       tr.append(cell(site.site), cell((site.domains || []).join(', ')), cell(path.source || '(default)'),
         cell(path.connections, 'num connections'), cell(path.ready, 'num ready'), cell(path.deferred, 'num deferred'),
         cell(path.rate || '', 'rate'), cell(instant(path.suspended_until), 'suspended-until'),
-        cell(instant(path.throttled_until), 'throttled-until'), cell(site.last_reply, 'reply last-reply'));
+        cell(instant(path.throttled_until), 'throttled-until'), cell(site.last_error, 'reply last-error'));
       const actions = document.createElement('td');
       actions.append(button('Suspend', () => siteOrder(site.site, 'suspend')),
         button('Resume', () => siteOrder(site.site, 'resume')));
@@ -217,20 +217,24 @@ function problem(text) {
   $('problem').hidden = !text;
 }
 
+/** Each section on its own: one that fails (a busy scheduler, say) leaves the others fresh. */
 async function refresh() {
-  try {
-    const [metrics, siteList, recent] = await Promise.all([
-      api('/metrics').then((r) => r.text()), json('/sites'), json('/events/recent?type=bounce&limit=20')]);
-    const now = Date.now();
-    overview(parseMetrics(metrics), now);
-    sites(siteList);
-    bounces(recent);
-    $('updated').textContent = 'updated ' + new Date(now).toLocaleTimeString('en-GB');
-    $('updated').dataset.refreshed = String(now);
-    problem('');
-  } catch (e) {
-    if (e.message !== 'unauthorized') problem('Could not refresh: ' + e.message);
-  }
+  const now = Date.now();
+  const parts = [
+    ['metrics', api('/metrics').then((r) => r.text()), (text) => overview(parseMetrics(text), now)],
+    ['sites', json('/sites'), sites],
+    ['bounces', json('/events/recent?type=bounce&limit=20'), bounces],
+  ];
+  const results = await Promise.allSettled(parts.map(([, promise]) => promise));
+  const failures = [];
+  results.forEach((result, i) => {
+    if (result.status === 'fulfilled') parts[i][2](result.value);
+    else if (result.reason.message !== 'unauthorized') failures.push(parts[i][0] + ': ' + result.reason.message);
+  });
+  if (results.some((r) => r.status === 'rejected' && r.reason.message === 'unauthorized')) return;
+  $('updated').textContent = 'updated ' + new Date(now).toLocaleTimeString('en-GB');
+  $('updated').dataset.refreshed = String(now);
+  problem(failures.length ? 'Could not refresh ' + failures.join('; ') : '');
 }
 
 function start() {
