@@ -27,6 +27,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 # Loopback addresses: each stands for a host of its own.
 SINK_IP, POSTFIX_IP, POSTLOOM_IP, DNS_IP, HARAKA_IP = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"
+WEBHOOK_IP, WEBHOOK_PORT = "127.0.3.20", 8090
 SMTP_PORT, SINK_PORT, DNS_PORT, ADMIN_PORT = 2525, 2526, 5399, 8025
 MAX_DOMAINS = 1000
 
@@ -367,6 +368,7 @@ class Postloom:
     def __init__(self, env):
         self.env = env
         self.proc = None
+        self.webhook = None
 
     def start(self, tag, scenario):
         spool = self.env.path(f"postloom-{tag}")
@@ -387,6 +389,14 @@ class Postloom:
         if scenario.get("defer"):
             e["POSTLOOM_DELIVERY_MIN_BACKOFF"] = "PT1S"
             e["POSTLOOM_DELIVERY_MAX_BACKOFF"] = "PT10S"
+        self.webhook = None
+        if scenario.get("webhook"):
+            # Events on (issue 14): a receiver that answers at once, signed batches of 100.
+            self.webhook = spawn(["python3", os.path.join(HOME, "bench", "webhook_receiver.py"), WEBHOOK_IP, str(WEBHOOK_PORT)],
+                                 os.path.join(self.env.logs, f"webhook-{tag}.log"),
+                                 stdout=open(os.path.join(self.env.logs, f"webhook-{tag}.out"), "wb"))
+            e["POSTLOOM_EVENTS_WEBHOOK_URL"] = f"http://{WEBHOOK_IP}:{WEBHOOK_PORT}/events"
+            e["POSTLOOM_EVENTS_WEBHOOK_SECRET"] = "bench"
         opts = os.environ.get("POSTLOOM_JAVA_OPTS", "")
         if self.env.args.jfr and scenario["name"] == self.env.args.jfr_scenario:
             self.jfr = os.path.join(self.env.results, f"postloom-{scenario['name']}.jfr")
@@ -398,6 +408,9 @@ class Postloom:
 
     def stop(self):
         kill(self.proc, 20)
+        if self.webhook is not None:
+            kill(self.webhook)
+            self.webhook = None
 
     def notes(self):
         return "default durable mode (250 after fsync); MX via dnsmasq"
@@ -665,6 +678,9 @@ def scenarios(quick):
     warm = 2000 if k else 600
     s = [
         dict(name="1k-50", title="1 KiB, 50 sessions", size=1024, sessions=50, messages=30000 if k else 4000, headline=True),
+        # The headline load with the events webhook on: its delivered rate against 1k-50's (issue 14).
+        dict(name="1k-50-webhook", title="1 KiB, 50 sessions, events webhook on", size=1024, sessions=50,
+             messages=30000 if k else 4000, webhook=True, mtas=["postloom"]),
         dict(name="1k-50-source", title="1 KiB, 50 sessions, smtp-source", size=1024, sessions=50,
              messages=20000 if k else 2500, generator="smtp-source"),
         dict(name="10k-100", title="10 KiB, 100 sessions", size=10240, sessions=100, messages=20000 if k else 2500),

@@ -57,6 +57,8 @@ import org.postloom.delivery.client.ClientSettings;
 import org.postloom.delivery.client.ClientTimeouts;
 import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.dns.MxResolver;
+import org.postloom.events.DeliveryEvents;
+import org.postloom.events.EventSettings;
 import org.postloom.dns.Resolution;
 import org.postloom.inject.IdempotencyStore;
 import org.postloom.inject.Injection;
@@ -101,6 +103,7 @@ public final class Relay implements AutoCloseable {
     private DeliveryScheduler delivery;
     private SmtpServer smtp;
     private AdminServer admin;
+    private DeliveryEvents events;
     private AutoCloseable mtaStsRefresh;
     private AutoCloseable tlsReporting;
     private IdempotencyStore idempotency;
@@ -153,15 +156,20 @@ public final class Relay implements AutoCloseable {
 
         Gauge.builder("postloom.spool.free.bytes", config.spool().dir(), Relay::usableBytes)
                 .description("usable bytes on the spool's file system").register(metrics);
+        events = DeliveryEvents.start(eventSettings(), config.spool().dir(), spool::openBody, clock);
+        events.backlogs().keySet().forEach(sink -> Gauge.builder("postloom.events.backlog", events,
+                e -> e.backlogs().getOrDefault(sink, 0L)).tag("sink", sink).register(metrics));
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
-        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize());
+        Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize())
+                .withMessages(config.delivery().bounceMessages());
         delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools);
         delivery.start();
 
         TenantConfig tenants = new TenantConfig(config);
         Counter queued = Counter.builder("postloom.messages.queued").description("messages queued, over SMTP and HTTP")
                 .register(metrics);
-        Intake intake = new Intake(withEgressSource(spool, pools), signer, tenants.tenantOfSmtpUser,
+        // Reception events are made durable just before each message is committed (issue 14).
+        Intake intake = new Intake(events.receptions(withEgressSource(spool, pools)), signer, tenants.tenantOfSmtpUser,
                 tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
         QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
         siteMetrics(metrics, queueControl);
@@ -169,7 +177,7 @@ public final class Relay implements AutoCloseable {
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics, queueControl,
                 new Injection(AdminServer.json(), tenants.tenants, injector, idempotency, config.limits().messageSize(),
-                        config.limits().recipients()));
+                        config.limits().recipients()), events.suppressions());
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
@@ -217,7 +225,16 @@ public final class Relay implements AutoCloseable {
                 spool::openBody, metrics, hostname, outboundTlsPolicy(hostname, clock));
         DeliverySettings settings = new DeliverySettings(shaping, new RetryPolicy(d.minBackoff(), d.maxBackoff(),
                 d.maxQueueLifetime(), 0.2), d.delayWarning(), pools, sources, hostname);
-        return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock, metrics);
+        return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock,
+                metrics, events);
+    }
+
+    private EventSettings eventSettings() {
+        PostloomConfig.Events e = config.events();
+        return EventSettings.of(e.file(), e.fileMaxSize(), e.fileKeep(), e.webhook().url(), e.webhook().secret(),
+                e.webhook().batchSize(), e.webhook().timeout(), e.kafka().bootstrapServers(), e.kafka().topic(),
+                e.headers().orElse(List.of()), e.bounceClassesFile(), e.maxBackoff(),
+                config.suppression().enabled(), config.suppression().classes());
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
@@ -404,6 +421,7 @@ public final class Relay implements AutoCloseable {
         if (admin != null) admin.close();
         if (idempotency != null) idempotency.close();
         if (delivery != null) delivery.drain(grace);
+        if (events != null) events.close();
         for (AutoCloseable background : new AutoCloseable[] {mtaStsRefresh, tlsReporting}) {
             try {
                 if (background != null) background.close();

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import org.postloom.delivery.QueueControl;
+import org.postloom.events.BounceClass;
+import org.postloom.events.Suppressions;
 import org.postloom.inject.Injection;
 import org.postloom.mail.QueueId;
 
@@ -36,10 +38,11 @@ public final class AdminServer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final QueueControl queue;
     private final InjectRoute inject;
+    private final Suppressions suppressions;
     private final WebServer server;
 
     public AdminServer(InetSocketAddress address, Optional<String> token, Health health,
-                       PrometheusMeterRegistry metrics, QueueControl queue, Injection injection) {
+                       PrometheusMeterRegistry metrics, QueueControl queue, Injection injection, Suppressions suppressions) {
         if (token.isEmpty() && !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the admin plane listens on " + address
                     + ", beyond loopback: set postloom.admin.token");
@@ -49,6 +52,7 @@ public final class AdminServer implements AutoCloseable {
         this.metrics = metrics;
         this.queue = queue;
         this.inject = new InjectRoute(injection);
+        this.suppressions = suppressions;
         this.server = WebServer.builder()
                 .host(address.getHostString())
                 .port(address.getPort())
@@ -124,6 +128,38 @@ public final class AdminServer implements AutoCloseable {
             boolean deleted = id.isPresent() && queue.delete(id.get(), bounce);
             if (deleted) send(res, Status.OK_200, new Views.Status("deleted"));
             else send(res, Status.NOT_FOUND_404, new Views.Error("no such message"));
+        });
+        suppressionRoutes(r);
+    }
+
+    /** The suppression list (CONTRACT.md section 3): list, add or replace, remove. */
+    private void suppressionRoutes(HttpRouting.Builder r) {
+        r.get("/suppressions", (req, res) -> send(res, Status.OK_200, suppressions.all()));
+        r.put("/suppressions/{address}", (req, res) -> {
+            String address = param(req, "address");
+            if (!Views.isAddress(address)) {
+                send(res, Status.BAD_REQUEST_400, new Views.Error("address: not an email address: " + address));
+                return;
+            }
+            var body = req.content().hasEntity() ? json.readTree(req.content().inputStream()) : json.createObjectNode();
+            if (body == null || !body.isObject()) {
+                send(res, Status.BAD_REQUEST_400, new Views.Error("body: expected a JSON object"));
+                return;
+            }
+            String name = body.path("bounce_class").asText("other");
+            var bounceClass = BounceClass.ofWireName(name);
+            if (bounceClass.isEmpty()) {
+                send(res, Status.BAD_REQUEST_400, new Views.Error("bounce_class: unknown class " + name));
+                return;
+            }
+            var entry = new Suppressions.Entry(address, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(),
+                    bounceClass.get(), body.hasNonNull("reply") ? body.get("reply").asText() : null);
+            suppressions.put(entry);
+            send(res, Status.OK_200, entry);
+        });
+        r.delete("/suppressions/{address}", (req, res) -> {
+            if (suppressions.delete(param(req, "address"))) send(res, Status.OK_200, new Views.Status("deleted"));
+            else send(res, Status.NOT_FOUND_404, new Views.Error("address: not suppressed: " + param(req, "address")));
         });
     }
 

@@ -64,4 +64,10 @@ final class Views {
         return new Message(env.queueId().value(), env.sender().toString(), env.arrival(), env.client(), env.tls(),
                 m.bodySize(), rcpts, env.tenant());
     }
+
+    /** {@code local@domain} with both parts present, no spaces or angle brackets. */
+    static boolean isAddress(String address) {
+        int at = address.lastIndexOf('@');
+        return at > 0 && at < address.length() - 1 && address.chars().noneMatch(c -> c <= ' ' || c == '<' || c == '>');
+    }
 }

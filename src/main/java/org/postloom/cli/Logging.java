@@ -16,6 +16,8 @@ final class Logging {
     /** Warns at every start that the JDK's security properties name algorithms it does not know. */
     private static final Logger BC_CONSTRAINTS =
             Logger.getLogger("org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints");
+    /** kafka-clients logs its whole configuration at INFO and every failed reconnect at WARNING; the events sink warns once a minute instead. */
+    private static final Logger KAFKA = Logger.getLogger("org.apache.kafka");
 
     private Logging() {}
 
@@ -31,5 +33,6 @@ final class Logging {
         BC_JSSE.setLevel(Level.WARNING);
         BC_TLS.setLevel(Level.WARNING);
         BC_CONSTRAINTS.setLevel(Level.SEVERE);
+        KAFKA.setLevel(Level.SEVERE);
     }
 }

@@ -155,6 +155,74 @@ public interface PostloomConfig {
         }
     }
 
+    Events events();
+
+    Suppression suppression();
+
+    /** Delivery events (CONTRACT.md section 3): a JSON Lines file, a webhook, Kafka; each empty = off. */
+    interface Events {
+        /** JSON Lines file, one event per line. */
+        Optional<String> file();
+
+        /** Bytes after which the events file is rotated to {@code FILE.1}. */
+        @WithName("file-max-size")
+        @WithDefault("67108864")
+        long fileMaxSize();
+
+        /** Rotated events files kept. */
+        @WithName("file-keep")
+        @WithDefault("5")
+        int fileKeep();
+
+        Webhook webhook();
+
+        Kafka kafka();
+
+        /** Message header fields copied into every event of that message. */
+        Optional<List<String>> headers();
+
+        /** Operator rules ({@code <class> TAB <regex>} lines) tried before the built-in bounce table. */
+        @WithName("bounce-classes-file")
+        Optional<String> bounceClassesFile();
+
+        /** Longest wait between two tries of a batch a sink refused. */
+        @WithName("max-backoff")
+        @WithDefault("PT30S")
+        Duration maxBackoff();
+
+        interface Webhook {
+            Optional<String> url();
+
+            /** HMAC-SHA256 key of the {@code X-Postloom-Signature} header; empty = unsigned. */
+            Optional<String> secret();
+
+            @WithName("batch-size")
+            @WithDefault("100")
+            int batchSize();
+
+            /** Time for one POST (connect and answer) before it counts as failed. */
+            @WithDefault("PT10S")
+            Duration timeout();
+        }
+
+        interface Kafka {
+            @WithName("bootstrap-servers")
+            Optional<String> bootstrapServers();
+
+            @WithDefault("postloom-events")
+            Optional<String> topic();
+        }
+    }
+
+    interface Suppression {
+        /** Suppress recipients that bounced with a class in {@link #classes()}. */
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("invalid-recipient")
+        List<String> classes();
+    }
+
     /** Tenants of POST /messages and of SMTP AUTH users: {@code postloom.tenants."acme".token} (CONTRACT.md 4). */
     Map<String, Tenant> tenants();
 
@@ -320,6 +388,11 @@ public interface PostloomConfig {
         /** Domains whose MX must offer TLS with a certificate valid for its name (else mail waits). */
         @WithName("require-verified-tls")
         Optional<List<String>> requireVerifiedTls();
+
+        /** Send RFC 3464 bounce messages to the sender (off for senders who consume events instead). */
+        @WithName("bounce-messages")
+        @WithDefault("true")
+        boolean bounceMessages();
 
         /** Apply MTA-STS policies of recipient domains (RFC 8461). */
         @WithName("mta-sts")

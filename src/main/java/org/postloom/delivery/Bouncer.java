@@ -61,17 +61,30 @@ public final class Bouncer {
     private final String hostname;
     private final Clock clock;
     private final long reportSizeLimit;
+    /** {@code postloom.delivery.bounce-messages}: senders who read events may want none. */
+    private final boolean sendsMessages;
 
     /**
      * @param reportSizeLimit the largest report: RET=FULL returns the whole message only if the
      *                        report stays within it ({@code postloom.limits.message-size}), else the headers
      */
     public Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock, long reportSizeLimit) {
+        this(store, bodies, hostname, clock, reportSizeLimit, true);
+    }
+
+    private Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock, long reportSizeLimit,
+                    boolean sendsMessages) {
         this.store = store;
         this.bodies = bodies;
         this.hostname = hostname;
         this.clock = clock;
         this.reportSizeLimit = reportSizeLimit;
+        this.sendsMessages = sendsMessages;
+    }
+
+    /** This bouncer, sending RFC 3464 reports or (false) only logging that it did not. */
+    public Bouncer withMessages(boolean send) {
+        return new Bouncer(store, bodies, hostname, clock, reportSizeLimit, send);
     }
 
     public Bouncer(MessageStore store, BodyReader bodies, String hostname, Clock clock) {
@@ -105,6 +118,10 @@ public final class Bouncer {
         if (wanted.isEmpty()) return;
         if (env.sender().isNull()) {
             LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=null-sender");
+            return;
+        }
+        if (!sendsMessages) {
+            LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=bounce-messages-off");
             return;
         }
         Instant now = clock.instant();

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import org.postloom.events.DeliveryEvents;
 import java.util.random.RandomGenerator;
 import org.postloom.delivery.schedule.Action;
 import org.postloom.delivery.schedule.ReplyRule;
@@ -59,12 +60,15 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Map<Long, CompletableFuture<List<WorkItem>>> waiting = new HashMap<>();
 
     public DeliveryScheduler(Inbox inbox, Router router, Function<String, Resolution> dns, Transport transport, Spool spool,
-                             Bouncer bouncer, DeliverySettings settings, Clock clock, DeliveryMetrics metrics) {
+                             Bouncer bouncer, DeliverySettings settings, Clock clock, DeliveryMetrics metrics,
+                             DeliveryEvents events) {
         this.inbox = inbox;
         this.router = router;
         this.dns = dns;
-        this.transport = transport;
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock, RandomGenerator.getDefault(), metrics);
+        // Suppressed recipients never reach a transport's RCPT (issue 14).
+        this.transport = new SuppressingTransport(transport, r -> events.suppression(r).isPresent());
+        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock,
+                RandomGenerator.getDefault(), metrics, events);
         this.settings = settings;
         this.clock = clock;
         this.spool = spool;

@@ -10,19 +10,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.postloom.delivery.schedule.Attempt;
+import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.postloom.delivery.client.Outcome;
-import org.postloom.intake.IntakeException;
+import org.postloom.events.DeliveryEvents;
+import org.postloom.events.RecipientOutcome;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
-import org.postloom.spool.SpoolException;
 import org.postloom.spool.SpooledMessage;
 
 /**
  * Turns one attempt's outcomes into durable recipient states: delivered, failed (and bounced),
- * or deferred to a retry time. The reports the attempt calls for (failed; delayed past the delay
- * warning; relayed to a hop without DSN, RFC 3461 5.2.2) are made durable before the states are
- * recorded, so a crash in between can repeat a report but never lose one.
+ * or deferred to a retry time. The events and the reports the attempt calls for (failed; delayed
+ * past the delay warning; relayed to a hop without DSN, RFC 3461 5.2.2) are made durable before
+ * the states are recorded, so a crash in between can repeat an event or a report but never lose one.
  */
 final class OutcomeRecorder {
 
@@ -42,10 +45,12 @@ final class OutcomeRecorder {
     private final Clock clock;
     private final RandomGenerator random;
     private final DeliveryMetrics metrics;
+    private final DeliveryEvents events;
 
     OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Duration delayWarning, Clock clock,
-                    RandomGenerator random, DeliveryMetrics metrics) {
+                    RandomGenerator random, DeliveryMetrics metrics, DeliveryEvents events) {
         this.metrics = metrics;
+        this.events = events;
         this.spool = spool;
         this.bouncer = bouncer;
         this.retry = retry;
@@ -70,12 +75,23 @@ final class OutcomeRecorder {
         Map<Integer, RecipientState> states = new HashMap<>();
         Reports reports = new Reports();
         List<Integer> again = new ArrayList<>();
+        List<RecipientOutcome> outcomeEvents = new ArrayList<>();
         for (int i = 0; i < item.recipients().size(); i++) {
             int index = item.recipients().get(i);
             Mailbox rcpt = message.envelope().recipients().get(index);
             Outcome outcome = outcomes.get(i);
             String reply = outcome.reply().toString().strip();
+            RecipientOutcome.Kind kind = switch (outcome) {
+                case Outcome.Delivered d -> RecipientOutcome.Kind.DELIVERED;
+                case Outcome.Failed f when SuppressingTransport.SUPPRESSED.equals(f.reply()) -> RecipientOutcome.Kind.SUPPRESSED;
+                case Outcome.Failed f -> RecipientOutcome.Kind.FAILED;
+                case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
+                case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;
+            };
             String status = outcome.reply().enhancedStatus();
+            // An expiration reports what its bounce message says (RFC 3463 5.4.7), with the last reply.
+            String eventStatus = kind == RecipientOutcome.Kind.EXPIRED ? "5.4.7" : status;
+            outcomeEvents.add(new RecipientOutcome(index, rcpt, kind, outcome.reply().code(), eventStatus, reply));
             String event = switch (outcome) {
                 case Outcome.Delivered d -> {
                     states.put(index, RecipientState.DELIVERED);
@@ -111,11 +127,12 @@ final class OutcomeRecorder {
                     + (event.equals("deferred") ? " next=" + next : "") + " reply=\"" + reply.replace('"', '\'') + "\"");
         }
         try {
+            events.outcomes(message, route(item.item().hop(), via), outcomeEvents);
             if (!reports.failed().isEmpty()) bouncer.failed(message, reports.failed());
             if (!reports.delayed().isEmpty()) bouncer.delayed(message, reports.delayed());
             if (!reports.relayed().isEmpty()) bouncer.relayed(message, reports.relayed());
             spool.recordAll(message.queueId(), states);
-        } catch (IntakeException e) {
+        } catch (IOException e) { // an IntakeException from the spool, or the event journal
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             LOG.log(System.Logger.Level.ERROR, "cannot record outcomes id=" + message.queueId() + ": " + e.getMessage());
             return new Attempt.Retry<>(item.item(), now.plus(retry.minBackoff()));
@@ -128,5 +145,15 @@ final class OutcomeRecorder {
         RecipientState now = spool.message(message.queueId()).map(m -> m.recipients().get(index))
                 .orElse(message.recipients().get(index));
         return now instanceof RecipientState.Deferred d && d.delayReported();
+    }
+
+    /** The {@code host=name[address]:port tls=...} parts of a transport's {@code via}, for events. */
+    private static final Pattern VIA = Pattern.compile(" host=(\\S+)\\[([^\\]]+)\\]:\\d+ tls=(\\S+)");
+
+    static RecipientOutcome.Route route(NextHop hop, String via) {
+        Matcher m = VIA.matcher(via);
+        if (!m.find()) return new RecipientOutcome.Route(hop.toString(), null, null, null);
+        String tls = m.group(3).equals("none") ? null : m.group(3).split("/")[0];
+        return new RecipientOutcome.Route(hop.toString(), m.group(1), m.group(2), tls);
     }
 }

@@ -58,7 +58,8 @@ class DeliverySchedulerTest {
         Inbox inbox = new Inbox();
         spool = Spool.open(dir, SpoolOptions.defaults().withMinFreeSpace(0), inbox::offer);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock);
-        scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport, spool, bouncer, settings, clock, DeliveryMetrics.none());
+        scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport, spool, bouncer, settings, clock, DeliveryMetrics.none(),
+                org.postloom.events.DeliveryEvents.none());
         scheduler.start();
     }
 

@@ -100,7 +100,7 @@ class DsnOutcomesTest {
     private static OutcomeRecorder recorder(Spool spool, MutableClock clock) {
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock, 1_000_000);
         return new OutcomeRecorder(spool, bouncer, RetryPolicy.defaults(), Duration.ofHours(4), clock,
-                RandomGenerator.getDefault(), DeliveryMetrics.none());
+                RandomGenerator.getDefault(), DeliveryMetrics.none(), org.postloom.events.DeliveryEvents.none());
     }
 
     private static SpooledMessage queue(Spool spool) throws Exception {

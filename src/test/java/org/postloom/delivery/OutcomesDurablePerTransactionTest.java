@@ -51,7 +51,7 @@ class OutcomesDurablePerTransactionTest {
                 RetryPolicy.defaults(), "relay.test");
         try (var scheduler = new DeliveryScheduler(inbox, new Router(Map.of()), TestSites.eachDomainItsOwnSite(), transport,
                 spool[0], bouncer, settings,
-                clock, DeliveryMetrics.none())) {
+                clock, DeliveryMetrics.none(), org.postloom.events.DeliveryEvents.none())) {
             scheduler.start();
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (!spool[0].messages().isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);

@@ -1,0 +1,86 @@
+package org.postloom.delivery;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.postloom.delivery.client.Outcome;
+import org.postloom.tls.TlsResult;
+import org.postloom.mail.Mailbox;
+import org.postloom.smtp.Reply;
+
+/**
+ * A transport in front of another that never lets a suppressed recipient reach any MX: such a
+ * recipient gets {@link #SUPPRESSED} (permanent, for it alone) without a RCPT being sent, and
+ * the rest of its item travels as usual. The outcome recorder turns that reply into the
+ * recipient's one {@code suppression} event.
+ */
+final class SuppressingTransport implements Transport {
+
+    /** RFC 3463 5.7.1: delivery not authorized; said by us, not by the remote server. */
+    static final Reply SUPPRESSED = Reply.of(550, "5.7.1", "Recipient address is on the suppression list (not attempted)");
+
+    private final Transport transport;
+    private final Predicate<Mailbox> suppressed;
+
+    SuppressingTransport(Transport transport, Predicate<Mailbox> suppressed) {
+        this.transport = transport;
+        this.suppressed = suppressed;
+    }
+
+    @Override
+    public Session open(NextHop destination, EgressSource source) {
+        Session session = transport.open(destination, source);
+        return new Session() {
+            @Override
+            public List<List<Outcome>> deliver(List<Parcel> items) {
+                List<List<Outcome>> out = new ArrayList<>(items.size());
+                for (Parcel item : items) {
+                    List<Integer> allowed = item.recipients().stream()
+                            .filter(i -> !suppressed.test(item.message().envelope().recipients().get(i))).toList();
+                    List<List<Outcome>> sent = allowed.isEmpty() ? List.of(List.of())
+                            : session.deliver(List.of(new Parcel(item.item().withRecipients(allowed), item.message())));
+                    if (sent.isEmpty()) break; // stopping: the rest stays as the spool has it
+                    List<Outcome> merged = new ArrayList<>(item.recipients().size());
+                    int next = 0;
+                    for (int index : item.recipients()) {
+                        boolean sentThis = next < allowed.size() && allowed.get(next) == index;
+                        merged.add(sentThis ? sent.getFirst().get(next++) : new Outcome.Failed(SUPPRESSED, Outcome.Scope.RECIPIENT));
+                    }
+                    out.add(merged);
+                }
+                return out;
+            }
+
+            @Override
+            public boolean isReusable() {
+                return session.isReusable();
+            }
+
+            @Override
+            public String via() {
+                return session.via();
+            }
+
+            @Override
+            public Optional<TlsResult> tls() {
+                return session.tls();
+            }
+
+            @Override
+            public String remoteMta() {
+                return session.remoteMta();
+            }
+
+            @Override
+            public void close() {
+                session.close();
+            }
+        };
+    }
+
+    @Override
+    public void stop() {
+        transport.stop();
+    }
+}
