@@ -177,7 +177,7 @@ public final class Relay implements AutoCloseable {
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics, queueControl,
                 new Injection(AdminServer.json(), tenants.tenants, injector, idempotency, config.limits().messageSize(),
-                        config.limits().recipients()), events.suppressions());
+                        config.limits().recipients()), events.suppressions(), events.recent());
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);

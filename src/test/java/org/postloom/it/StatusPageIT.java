@@ -119,9 +119,10 @@ class StatusPageIT {
     private static void hostileTextStaysText() {
         List<WebElement> replies = browser.all("#bounces tbody td.reply");
         assertThat(replies).extracting(WebElement::getText).contains(HOSTILE_REPLY);
+        assertThat(browser.siteRow(hostPort(hostile)).findElement(By.className("last-error")).getText()).isEqualTo(HOSTILE_REPLY);
         assertThat(browser.all("#bounces tbody td.subject")).extracting(WebElement::getText).contains(HOSTILE_SUBJECT);
         assertThat(browser.all("#bounces tbody td.class")).extracting(WebElement::getText).allMatch(c -> !c.isBlank());
-        assertThat(browser.all("#bounces script, #bounces img, #bounces b")).isEmpty();
+        assertThat(browser.all("#bounces script, #bounces img, #bounces b, #sites script, #sites img")).isEmpty();
         assertThat(browser.script("return window.pwned === undefined")).isEqualTo(true);
         assertThat(browser.script("return document.scripts.length")).isEqualTo(1L);
     }
@@ -148,10 +149,16 @@ class StatusPageIT {
         assertThat(sitePath(site).get("suspended_until").isNull()).isFalse();
 
         int before = load.messages().size();
+        String heldId = null;
         for (int i = 0; i < 3; i++) {
-            MessageSender.send(RELAY, smtpPort(), "app@load.test", List.of("held" + i + "@load.test"), "Subject: held\r\n\r\nheld\r\n");
+            heldId = MessageSender.send(RELAY, smtpPort(), "app@load.test", List.of("held" + i + "@load.test"), "Subject: held\r\n\r\nheld\r\n");
         }
         browser.await("held mail shown ready", () -> browser.siteRow(site).findElement(By.className("ready")).getText().equals("3"));
+        browser.find("queue-id").sendKeys(heldId);
+        browser.find("lookup").submit();
+        browser.await("the held message looked up", () -> browser.all("#message-recipients td.state").stream()
+                .anyMatch(td -> td.getText().equals("pending")));
+        assertThat(browser.find("message-fields").getText()).contains(heldId, "app@load.test");
         browser.screenshot(SHOTS.resolve("suspended-site.png"));
         assertThat(load.messages()).hasSize(before);
 

@@ -1,5 +1,5 @@
 // Postloom's status page: reads the admin plane's own JSON endpoints and /metrics, and shows every
-// value through textContent (never innerHTML), so a hostile reply or subject stays text.
+// value through textContent (never parsed as HTML), so a hostile reply or subject stays text.
 'use strict';
 
 const TOKEN_KEY = 'postloom.admin.token';
