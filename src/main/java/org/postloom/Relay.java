@@ -29,6 +29,7 @@ import org.postloom.auth.Authenticator;
 import org.postloom.smtp.Authentication;
 import org.postloom.auth.FailureThrottle;
 import org.postloom.auth.UsersFile;
+import org.postloom.cluster.RedisLimits;
 import org.postloom.config.HostPort;
 import org.postloom.config.MapKeys;
 import org.postloom.config.PostloomConfig;
@@ -43,6 +44,7 @@ import org.postloom.delivery.DeliverySettings;
 import org.postloom.delivery.EgressPools;
 import org.postloom.delivery.EgressSource;
 import org.postloom.delivery.schedule.ShapingPolicy;
+import org.postloom.delivery.schedule.SharedLimits;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.QueueId;
 import org.postloom.intake.MessageStore;
@@ -107,6 +109,7 @@ public final class Relay implements AutoCloseable {
     private AutoCloseable mtaStsRefresh;
     private AutoCloseable tlsReporting;
     private IdempotencyStore idempotency;
+    private RedisLimits cluster;
 
     private Relay(PostloomConfig config) {
         this.config = config;
@@ -162,7 +165,9 @@ public final class Relay implements AutoCloseable {
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), hostname, clock, config.limits().messageSize())
                 .withMessages(config.delivery().bounceMessages());
-        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools);
+        SharedLimits shared = sharedLimits(hostname, clock, metrics);
+        delivery = delivery(hostname, inbox, bouncer, clock, deliveryMetrics, shaping, sources, pools, shared);
+        if (cluster != null) cluster.wakeWith(delivery::wake);
         delivery.start();
 
         TenantConfig tenants = new TenantConfig(config);
@@ -212,7 +217,8 @@ public final class Relay implements AutoCloseable {
     }
 
     private DeliveryScheduler delivery(String hostname, Inbox inbox, Bouncer bouncer, Clock clock, DeliveryMetrics metrics,
-                                       ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools) {
+                                       ShapingPolicy shaping, Map<String, EgressSource> sources, EgressPools pools,
+                                       SharedLimits shared) {
         PostloomConfig.Delivery d = config.delivery();
         Set<String> verified = d.requireVerifiedTls().orElse(List.of()).stream()
                 .map(s -> s.strip().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
@@ -226,7 +232,7 @@ public final class Relay implements AutoCloseable {
         DeliverySettings settings = new DeliverySettings(shaping, new RetryPolicy(d.minBackoff(), d.maxBackoff(),
                 d.maxQueueLifetime(), 0.2), d.delayWarning(), pools, sources, hostname);
         return new DeliveryScheduler(inbox, new Router(config.routes()), dns, transport, spool, bouncer, settings, clock,
-                metrics, events);
+                metrics, events, shared);
     }
 
     private EventSettings eventSettings() {
@@ -235,6 +241,18 @@ public final class Relay implements AutoCloseable {
                 e.webhook().batchSize(), e.webhook().timeout(), e.kafka().bootstrapServers(), e.kafka().topic(),
                 e.headers().orElse(List.of()), e.bounceClassesFile(), e.maxBackoff(),
                 config.suppression().enabled(), config.suppression().classes());
+    }
+
+    /** With {@code postloom.cluster.redis}: limits held in Redis by every node; else this node's alone. */
+    private SharedLimits sharedLimits(String hostname, Clock clock, PrometheusMeterRegistry metrics) {
+        PostloomConfig.Cluster c = config.cluster();
+        Optional<String> redis = c.redis().filter(r -> !r.isBlank());
+        if (redis.isEmpty()) return SharedLimits.LOCAL;
+        cluster = RedisLimits.start(new RedisLimits.Settings(redis.get(), c.node().filter(n -> !n.isBlank()).orElse(hostname),
+                c.leaseTtl(), c.size()), clock);
+        Gauge.builder("postloom.cluster.redis.up", cluster, l -> l.redisUp() ? 1 : 0)
+                .description("1 while Redis answers, 0 while each node applies its share alone").register(metrics);
+        return cluster;
     }
 
     /** The configured resolvers, or the system's; a relay without any still runs, and defers MX mail. */
@@ -429,6 +447,7 @@ public final class Relay implements AutoCloseable {
                 // a stopped daemon thread
             }
         }
+        if (cluster != null) cluster.close();
         if (spool != null) spool.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

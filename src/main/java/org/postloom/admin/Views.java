@@ -27,7 +27,8 @@ final class Views {
     record Site(String site, List<String> domains, List<String> mx, List<SitePath> paths,
                 @JsonProperty("last_error") String lastError) {}
 
-    record SitePath(String source, int connections, int ready,
+    record SitePath(String source, int connections,
+                    @JsonProperty("cluster_connections") int clusterConnections, int ready,
                     @JsonProperty("suspended_until") Instant suspendedUntil,
                     @JsonProperty("throttled_until") Instant throttledUntil, int deferred, String rate) {}
 
@@ -35,8 +36,8 @@ final class Views {
 
     static List<Site> sites(List<SiteView> sites) {
         return sites.stream().map(s -> new Site(s.site(), s.domains(), s.mx(), s.paths().stream()
-                .map(p -> new SitePath(p.source(), p.connections(), p.ready(), p.suspendedUntil(), p.throttledUntil(),
-                        p.deferred(), p.rate()))
+                .map(p -> new SitePath(p.source(), p.connections(), p.clusterConnections(), p.ready(), p.suspendedUntil(),
+                        p.throttledUntil(), p.deferred(), p.rate()))
                 .toList(), s.lastError())).toList();
     }
 

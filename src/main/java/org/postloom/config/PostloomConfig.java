@@ -66,6 +66,26 @@ public interface PostloomConfig {
     /** Egress sources and pools (CONTRACT.md section 2). */
     Egress egress();
 
+    /** Several nodes sharing shaping limits through Redis (CONTRACT.md section 7). */
+    Cluster cluster();
+
+    interface Cluster {
+        /** {@code redis://host:port}; empty = one node, limits kept in memory. */
+        Optional<String> redis();
+
+        /** This node's name; {@code postloom.hostname} when empty. */
+        Optional<String> node();
+
+        /** A crashed node's connection leases expire after this. */
+        @WithName("lease-ttl")
+        @WithDefault("PT30S")
+        Duration leaseTtl();
+
+        /** Nodes expected: while Redis is away each node applies limit / size alone. */
+        @WithDefault("1")
+        int size();
+    }
+
     interface Shaping {
         /** Limits of every egress path, unless a {@link #sites()} entry says otherwise. */
         @WithName("default")

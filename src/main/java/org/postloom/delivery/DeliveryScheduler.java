@@ -19,6 +19,7 @@ import java.util.random.RandomGenerator;
 import org.postloom.delivery.schedule.Action;
 import org.postloom.delivery.schedule.ReplyRule;
 import org.postloom.delivery.schedule.Schedule;
+import org.postloom.delivery.schedule.SharedLimits;
 import org.postloom.dns.Resolution;
 import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
@@ -48,6 +49,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Clock clock;
     private final Spool spool;
     private final Schedule<WorkItem> schedule;
+    private final SharedLimits shared;
     private final Queue<Courier.Report> reports = new ConcurrentLinkedQueue<>();
     private final Queue<Resolved> resolutions = new ConcurrentLinkedQueue<>();
     /** Questions and orders from the admin plane, run on the scheduler thread (see {@link QueueControl}). */
@@ -62,6 +64,14 @@ public final class DeliveryScheduler implements AutoCloseable {
     public DeliveryScheduler(Inbox inbox, Router router, Function<String, Resolution> dns, Transport transport, Spool spool,
                              Bouncer bouncer, DeliverySettings settings, Clock clock, DeliveryMetrics metrics,
                              DeliveryEvents events) {
+        this(inbox, router, dns, transport, spool, bouncer, settings, clock, metrics, events, SharedLimits.LOCAL);
+    }
+
+    /** With limits and holds shared among nodes ({@code org.postloom.cluster}). */
+    public DeliveryScheduler(Inbox inbox, Router router, Function<String, Resolution> dns, Transport transport, Spool spool,
+                             Bouncer bouncer, DeliverySettings settings, Clock clock, DeliveryMetrics metrics,
+                             DeliveryEvents events, SharedLimits shared) {
+        this.shared = shared;
         this.inbox = inbox;
         this.router = router;
         this.dns = dns;
@@ -73,11 +83,12 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.clock = clock;
         this.spool = spool;
         this.schedule = new Schedule<>(settings.shaping(), settings.retry().minBackoff(), settings.retry().maxBackoff(),
-                RandomGenerator.getDefault());
+                RandomGenerator.getDefault(), shared);
         this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);
     }
 
     public void start() {
+        shared.onHold(hold -> commands.offer(() -> schedule.held(hold)));
         inbox.consumedBy(thread);
         thread.start();
     }
@@ -167,11 +178,23 @@ public final class DeliveryScheduler implements AutoCloseable {
                 CompletableFuture<List<WorkItem>> next = waiting.remove(h.connection());
                 if (next != null) next.complete(List.of());
             }
-            case Action.RuleFired<WorkItem> f -> LOG.log(System.Logger.Level.WARNING,
-                    (f.rule().action() == ReplyRule.Action.SUSPEND ? "site-suspended" : "site-throttled")
-                            + " site=" + f.path().site() + " source=" + f.path().source() + " until=" + f.until()
-                            + " rule=" + f.rule().index() + " reply=\"" + f.reply().replace('"', '\'') + "\"");
+            case Action.RuleFired<WorkItem> f -> announceAndLog(f);
         }
+    }
+
+    private void announceAndLog(Action.RuleFired<WorkItem> f) {
+        if (f.rule().action() == ReplyRule.Action.SUSPEND) {
+            shared.announce(new SharedLimits.Hold(f.path().site(), f.path().source(), f.until()));
+        }
+        LOG.log(System.Logger.Level.WARNING,
+                (f.rule().action() == ReplyRule.Action.SUSPEND ? "site-suspended" : "site-throttled")
+                        + " site=" + f.path().site() + " source=" + f.path().source() + " until=" + f.until()
+                        + " rule=" + f.rule().index() + " reply=\"" + f.reply().replace('"', '\'') + "\"");
+    }
+
+    /** Tells the other nodes of an operator's hold on a site ({@link Instant#MIN}: lifted). */
+    void announce(String site, Instant until) {
+        shared.announce(new SharedLimits.Hold(site, null, until));
     }
 
     private void startCourier(Action.Open<WorkItem> open, Instant now) {

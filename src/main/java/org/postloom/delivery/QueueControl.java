@@ -144,12 +144,17 @@ public final class QueueControl {
     public Hold suspendSite(String siteOrDomain, Duration duration) {
         return answer(schedule -> {
             Instant until = duration == null ? UNTIL_RESUMED : scheduler.now().plus(duration);
-            return new Hold(schedule.suspend(siteOrDomain, until), until);
+            Hold hold = new Hold(schedule.suspend(siteOrDomain, until), until);
+            scheduler.announce(hold.site(), until);
+            return hold;
         });
     }
 
     public boolean resumeSite(String siteOrDomain) {
-        return answer(schedule -> schedule.resume(siteOrDomain));
+        return answer(schedule -> {
+            scheduler.announce(siteOrDomain, Instant.MIN);
+            return schedule.resume(siteOrDomain);
+        });
     }
 
     /**

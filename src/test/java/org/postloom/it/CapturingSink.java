@@ -118,6 +118,11 @@ final class CapturingSink implements AutoCloseable {
     final AtomicInteger dropped = new AtomicInteger();
     final AtomicInteger brokenHandshakes = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    /** When each accepted transaction was answered 250 ({@link System#nanoTime}), in order. */
+    final List<Long> acceptedAt = new CopyOnWriteArrayList<>();
+    private final AtomicInteger openNow = new AtomicInteger();
+    /** The most connections the sink had open at once since it started (or since {@link #resetPeak}). */
+    final AtomicInteger peakOpen = new AtomicInteger();
     private final AtomicInteger transactions = new AtomicInteger();
     private final ServerSocket server;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
@@ -142,6 +147,22 @@ final class CapturingSink implements AutoCloseable {
 
     int port() {
         return server.getLocalPort();
+    }
+
+    void resetPeak() {
+        peakOpen.set(openNow.get());
+    }
+
+    int openNow() {
+        return openNow.get();
+    }
+
+    /** Forgets what it accepted and counted, for the next part of a test that keeps the sink. */
+    void forget() {
+        accepted.clear();
+        acceptedAt.clear();
+        stalled.set(0);
+        resetPeak();
     }
 
     void policy(Policy newPolicy) {
@@ -175,6 +196,12 @@ final class CapturingSink implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
+        peakOpen.accumulateAndGet(openNow.incrementAndGet(), Math::max);
+        // Closed as soon as QUIT comes (the relay may count it closed before it reads 221) or at EOF.
+        var counted = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable leave = () -> {
+            if (counted.getAndSet(false)) openNow.decrementAndGet();
+        };
         Connection seen = new Connection(socket.getInetAddress().getHostAddress());
         connectionLog.add(seen);
         try (socket) {
@@ -236,6 +263,7 @@ final class CapturingSink implements AutoCloseable {
                         switch (policy.afterDot(delivery, transaction)) {
                             case ACCEPT -> {
                                 accepted.add(delivery);
+                                acceptedAt.add(System.nanoTime());
                                 say(out, "250 2.0.0 Ok: queued");
                             }
                             case TEMPFAIL -> say(out, "451 4.3.0 Try again later");
@@ -259,6 +287,7 @@ final class CapturingSink implements AutoCloseable {
                     }
                     case "NOOP" -> say(out, "250 2.0.0 Ok");
                     case "QUIT" -> {
+                        leave.run();
                         say(out, "221 2.0.0 Bye");
                         return;
                     }
@@ -268,6 +297,7 @@ final class CapturingSink implements AutoCloseable {
         } catch (IOException e) {
             // the relay went away (killed, or it gave up on us)
         } finally {
+            leave.run();
             seen.closed = Instant.now();
             open.remove(socket);
         }

@@ -41,6 +41,7 @@ final class RelayProcess implements AutoCloseable {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<String> jvmFlags = new ArrayList<>();
         private boolean implicitTls;
+        private String host = "127.0.0.1";
 
         private Settings(Path workDir) {
             this.workDir = workDir;
@@ -48,6 +49,12 @@ final class RelayProcess implements AutoCloseable {
 
         static Settings in(Path workDir) {
             return new Settings(workDir);
+        }
+
+        /** The loopback address the relay listens on (SMTP and admin); {@code 127.0.0.1} unless set. */
+        Settings host(String address) {
+            host = address;
+            return this;
         }
 
         Settings relayNetworks(String cidrs) {
@@ -91,6 +98,7 @@ final class RelayProcess implements AutoCloseable {
     private final Path logFile;
     private final int smtpPort;
     private final int adminPort;
+    private String host;
     private final OptionalInt implicitTlsPort;
     private final int recoveredAtStart;
 
@@ -107,7 +115,7 @@ final class RelayProcess implements AutoCloseable {
     /** Starts the relay and returns once it logged that it is up (listeners bound, recovery done). */
     static RelayProcess start(Settings settings) throws IOException, InterruptedException {
         Files.createDirectories(settings.workDir);
-        int[] ports = freeLoopbackPorts(4);
+        int[] ports = freeLoopbackPorts(4, settings.host);
         int smtpPort = ports[0];
         OptionalInt implicitTlsPort = settings.implicitTls ? OptionalInt.of(ports[1]) : OptionalInt.empty();
         Path logFile = nextLogFile(settings.workDir);
@@ -122,9 +130,9 @@ final class RelayProcess implements AutoCloseable {
         env.keySet().removeIf(name -> name.startsWith("POSTLOOM_"));
         env.put("POSTLOOM_HOSTNAME", HOSTNAME);
         env.put("POSTLOOM_SPOOL_DIR", settings.spoolDir().toString());
-        env.put("POSTLOOM_SMTP_LISTEN", "127.0.0.1:" + smtpPort);
+        env.put("POSTLOOM_SMTP_LISTEN", settings.host + ":" + smtpPort);
         // The admin plane is not under test, but two relays must never fight over its default port.
-        env.put("POSTLOOM_ADMIN_LISTEN", "127.0.0.1:" + ports[2]);
+        env.put("POSTLOOM_ADMIN_LISTEN", settings.host + ":" + ports[2]);
         // No mail may leave loopback, and accepted mail must stay queued for the recovery checks:
         // a resolver that never answers (nothing listens on that UDP port) and a delivery port that
         // refuses leave an outbound engine nothing to do but defer.
@@ -138,8 +146,10 @@ final class RelayProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             Matcher started = STARTED.matcher(readLog(logFile));
             if (started.find()) {
-                return new RelayProcess(process, logFile, smtpPort, ports[2], implicitTlsPort,
+                var relay = new RelayProcess(process, logFile, smtpPort, ports[2], implicitTlsPort,
                         Integer.parseInt(started.group(1)));
+                relay.host = settings.host;
+                return relay;
             }
             if (!process.isAlive()) {
                 fail("the relay exited with " + process.exitValue() + " before it started; its log:\n" + readLog(logFile));
@@ -167,12 +177,22 @@ final class RelayProcess implements AutoCloseable {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
     }
 
+    /** The address it listens on. */
+    String host() {
+        return host;
+    }
+
+    /** The admin plane's port (on the settings' host). */
     int adminPort() {
         return adminPort;
     }
 
     int implicitTlsPort() {
         return implicitTlsPort.orElseThrow(() -> new IllegalStateException("started without implicitTls()"));
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     long pid() {
@@ -273,10 +293,10 @@ final class RelayProcess implements AutoCloseable {
      * Distinct ports nobody listens on right now (all held open together, so the kernel cannot hand
      * out one twice). The relay binds them a moment later; tests here run one at a time.
      */
-    private static int[] freeLoopbackPorts(int count) throws IOException {
+    private static int[] freeLoopbackPorts(int count, String host) throws IOException {
         var sockets = new ArrayList<ServerSocket>();
         try {
-            for (int i = 0; i < count; i++) sockets.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
+            for (int i = 0; i < count; i++) sockets.add(new ServerSocket(0, 1, InetAddress.getByName(host)));
             return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         } finally {
             for (ServerSocket socket : sockets) socket.close();

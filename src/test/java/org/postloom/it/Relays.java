@@ -15,7 +15,8 @@ final class Relays implements AfterEachCallback {
 
     private static final int LOG_LINES_ON_FAILURE = 200;
 
-    private final List<RelayProcess> started = new ArrayList<>();
+    /** Safe to start relays from several threads at once. */
+    private final List<RelayProcess> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     RelayProcess start(RelayProcess.Settings settings) throws IOException, InterruptedException {
         RelayProcess relay = RelayProcess.start(settings);

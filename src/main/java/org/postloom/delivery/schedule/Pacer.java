@@ -9,7 +9,7 @@ import java.time.Instant;
  * rate plus 5 %, where a bucket refilled each second would allow twice the rate. The burst is
  * also what a loop that wakes late (a busy machine) can catch up: less, and the rate is not met.
  */
-final class Pacer {
+final class Pacer implements SharedLimits.RateGate {
 
     private final long interval;
     private final long tolerance;
@@ -23,17 +23,20 @@ final class Pacer {
     }
 
     /** Whether one event may happen now. */
-    boolean allows(Instant now) {
+    @Override
+    public boolean allows(Instant now) {
         return nanos(now) >= theoreticalArrival - tolerance;
     }
 
     /** Counts one event at {@code now}; call only when {@link #allows} said yes. */
-    void take(Instant now) {
+    @Override
+    public void take(Instant now) {
         theoreticalArrival = Math.max(theoreticalArrival, nanos(now)) + interval;
     }
 
     /** The earliest instant at which {@link #allows} says yes. */
-    Instant nextAllowed() {
+    @Override
+    public Instant nextAllowed() {
         return Instant.ofEpochSecond(0, theoreticalArrival - tolerance);
     }
 

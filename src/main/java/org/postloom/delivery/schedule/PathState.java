@@ -27,22 +27,26 @@ final class PathState<W> {
     private Instant backoffUntil = Instant.MIN;
     Instant suspendedUntil = Instant.MIN;
     Instant throttledUntil = Instant.MIN;
-    private Pacer messages;
-    private Pacer newConnections;
-    private Pacer throttle;
+    private final SharedLimits shared;
+    final SharedLimits.Leases leases;
+    private SharedLimits.RateGate messages;
+    private SharedLimits.RateGate newConnections;
+    private SharedLimits.RateGate throttle;
     private Rate throttleRate;
 
-    PathState(EgressPath key, Site<W> site, PathLimits limits) {
+    PathState(EgressPath key, Site<W> site, PathLimits limits, SharedLimits shared) {
         this.key = key;
         this.site = site;
+        this.shared = shared;
+        this.leases = shared.leases(key);
         limit(limits);
         this.window = Math.min(INITIAL_WINDOW, limits.maxConnections());
     }
 
     void limit(PathLimits updated) {
         limits = updated;
-        messages = updated.messageRate().map(Pacer::new).orElse(null);
-        newConnections = updated.connectionRate().map(Pacer::new).orElse(null);
+        messages = updated.messageRate().map(r -> shared.rate("messages:" + key, r)).orElse(null);
+        newConnections = updated.connectionRate().map(r -> shared.rate("connections:" + key, r)).orElse(null);
         window = Math.min(window, updated.maxConnections());
     }
 
@@ -65,7 +69,7 @@ final class PathState<W> {
     }
 
     /** The message pacer in effect now: a throttle's while it holds, else the configured rate's. */
-    private Pacer messagePacer(Instant now) {
+    private SharedLimits.RateGate messagePacer(Instant now) {
         return throttledUntil.isAfter(now) ? throttle : messages;
     }
 
@@ -75,13 +79,13 @@ final class PathState<W> {
     }
 
     /** Whether one more message may go now, by this path's rate and its source's cap. */
-    boolean mayCarry(Instant now, Pacer sourceCap) {
-        Pacer own = messagePacer(now);
+    boolean mayCarry(Instant now, SharedLimits.RateGate sourceCap) {
+        SharedLimits.RateGate own = messagePacer(now);
         return (own == null || own.allows(now)) && (sourceCap == null || sourceCap.allows(now));
     }
 
-    void carried(Instant now, Pacer sourceCap) {
-        Pacer own = messagePacer(now);
+    void carried(Instant now, SharedLimits.RateGate sourceCap) {
+        SharedLimits.RateGate own = messagePacer(now);
         if (own != null) own.take(now);
         if (sourceCap != null) sourceCap.take(now);
     }
@@ -89,18 +93,21 @@ final class PathState<W> {
     /** Slow start: the connections this path may have now, at most its maximum. */
     boolean mayOpen(Instant now) {
         return connections < Math.min(window, limits.maxConnections())
-                && (newConnections == null || newConnections.allows(now));
+                && (newConnections == null || newConnections.allows(now))
+                // asked last: a lease in the cluster is taken only when nothing local stops the path
+                && leases.mayOpen(limits.maxConnections());
     }
 
     void opened(Instant now) {
         connections++;
+        leases.opened();
         if (newConnections != null) newConnections.take(now);
     }
 
     /** When a rate next lets this path move, if a rate is what stops it now. */
-    Optional<Instant> nextRateSlot(Instant now, Pacer sourceCap) {
+    Optional<Instant> nextRateSlot(Instant now, SharedLimits.RateGate sourceCap) {
         Instant next = Instant.MIN;
-        Pacer own = messagePacer(now);
+        SharedLimits.RateGate own = messagePacer(now);
         if (own != null && !own.allows(now)) next = own.nextAllowed();
         if (sourceCap != null && !sourceCap.allows(now) && sourceCap.nextAllowed().isAfter(next)) next = sourceCap.nextAllowed();
         if (idle.isEmpty() && newConnections != null && !newConnections.allows(now) && newConnections.nextAllowed().isAfter(next)) {
@@ -138,7 +145,7 @@ final class PathState<W> {
 
     void throttle(Instant until, Rate rate) {
         throttledUntil = until;
-        throttle = new Pacer(rate);
+        throttle = shared.rate("throttle:" + key, rate);
         throttleRate = rate;
     }
 

@@ -33,11 +33,11 @@ public record Rate(long count, Duration per) {
     }
 
     /** The time between two events at this rate. */
-    long intervalNanos() {
+    public long intervalNanos() {
         return Math.max(1, per.toNanos() / count);
     }
 
-    double perSecond() {
+    public double perSecond() {
         return count * 1e9 / per.toNanos();
     }
 

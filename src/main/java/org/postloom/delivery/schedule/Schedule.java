@@ -47,7 +47,8 @@ public final class Schedule<W extends Routable> {
     private final PriorityQueue<Deferred<W>> deferred = new PriorityQueue<>(
             Comparator.comparing((Deferred<W> d) -> d.due()).thenComparingLong(Deferred::order));
     private final Set<PathState<W>> withReadyWork = new LinkedHashSet<>();
-    private final Map<String, Pacer> sourceCaps = new HashMap<>();
+    private final Map<String, SharedLimits.RateGate> sourceCaps = new HashMap<>();
+    private final SharedLimits shared;
     private final Map<Long, Connection<W>> connections = new HashMap<>();
     /** Waiting connections in the order they began to wait; stale entries are skipped. */
     private final ArrayDeque<Connection<W>> waiting = new ArrayDeque<>();
@@ -58,11 +59,18 @@ public final class Schedule<W extends Routable> {
     private long nextConnection = 1;
 
     public Schedule(ShapingPolicy policy, Duration minBackoff, Duration maxBackoff, RandomGenerator random) {
+        this(policy, minBackoff, maxBackoff, random, SharedLimits.LOCAL);
+    }
+
+    /** With limits shared among nodes ({@link SharedLimits#LOCAL}: this node alone). */
+    public Schedule(ShapingPolicy policy, Duration minBackoff, Duration maxBackoff, RandomGenerator random,
+                    SharedLimits shared) {
+        this.shared = shared;
         this.policy = policy;
         this.minBackoff = minBackoff;
         this.maxBackoff = maxBackoff;
         this.random = random;
-        policy.sourceCaps().forEach((source, rate) -> sourceCaps.put(source, new Pacer(rate)));
+        policy.sourceCaps().forEach((source, rate) -> sourceCaps.put(source, shared.rate("source:" + source, rate)));
     }
 
     /** New or recovered work: ready now, or deferred until {@code due}. */
@@ -115,7 +123,7 @@ public final class Schedule<W extends Routable> {
 
     private Site<W> site(String name, List<String> mx, Target via) {
         return sites.computeIfAbsent(name, n -> {
-            Site<W> created = new Site<>(n, mx, via, policy);
+            Site<W> created = new Site<>(n, mx, via, policy, shared);
             created.heldUntil = namedHolds.getOrDefault(n, Instant.MIN);
             return created;
         });
@@ -137,7 +145,7 @@ public final class Schedule<W extends Routable> {
     }
 
     private void dispatch(PathState<W> path, Instant now) {
-        Pacer cap = sourceCaps.get(path.key.source());
+        SharedLimits.RateGate cap = sourceCaps.get(path.key.source());
         // A connection that waits goes first: no new handshake.
         while (!path.ready.isEmpty() && !path.idle.isEmpty() && path.mayCarry(now, cap)) {
             Connection<W> c = path.idle.pollLast();
@@ -158,7 +166,7 @@ public final class Schedule<W extends Routable> {
         }
     }
 
-    private List<W> take(PathState<W> path, int max, Instant now, Pacer cap) {
+    private List<W> take(PathState<W> path, int max, Instant now, SharedLimits.RateGate cap) {
         List<W> batch = new ArrayList<>(Math.min(max, path.ready.size()));
         while (batch.size() < max && !path.ready.isEmpty() && path.mayCarry(now, cap)) {
             path.carried(now, cap);
@@ -198,6 +206,7 @@ public final class Schedule<W extends Routable> {
     private void release(Connection<W> c) {
         connections.remove(c.id);
         c.path.connections--;
+        c.path.leases.closed();
     }
 
     /** When {@link #tick} has something to do without a new input; empty when only an input can help. */
@@ -291,6 +300,16 @@ public final class Schedule<W extends Routable> {
         return site.map(Site::name).orElse(siteOrDomain);
     }
 
+    /**
+     * A hold another node set (see {@link SharedLimits#onHold}): a suspend rule's on one path of a
+     * site known here, or an operator's on the whole site (lifted with {@link Instant#MIN}).
+     */
+    public void held(SharedLimits.Hold hold) {
+        if (hold.source() == null && hold.until().equals(Instant.MIN)) resume(hold.site());
+        else if (hold.source() == null) suspend(hold.site(), hold.until());
+        else find(hold.site()).ifPresent(s -> s.path(hold.source()).hold(hold.until()));
+    }
+
     /** Lifts every hold, throttle and back-off of the site's paths; its mail goes now. */
     public boolean resume(String siteOrDomain) {
         boolean named = namedHolds.remove(siteOrDomain.toLowerCase(java.util.Locale.ROOT)) != null;
@@ -310,7 +329,7 @@ public final class Schedule<W extends Routable> {
         }
         return sites.values().stream().sorted(Comparator.comparing(Site::name)).map(s -> new SiteView(s.name,
                 List.copyOf(s.domains()), s.mx(), s.paths().stream().map(p -> new SiteView.Path(p.key.source(),
-                        p.connections, p.ready.size(), p.suspended(now) ? p.heldUntil() : null,
+                        p.connections, p.leases.total(p.connections), p.ready.size(), p.suspended(now) ? p.heldUntil() : null,
                         p.throttledUntil.isAfter(now) ? p.throttledUntil : null, waitingForRetry.getOrDefault(p.key, 0),
                         p.rateNow(now).map(Rate::toString).orElse(null))).toList(), s.lastError)).toList();
     }

@@ -23,11 +23,13 @@ final class Site<W> {
     private final Set<String> domains = new TreeSet<>();
     private final Map<String, PathState<W>> paths = new LinkedHashMap<>();
     private PathLimits limits;
+    private final SharedLimits shared;
     /** Set by {@code POST /sites/{site}/suspend}; lifted by resume. */
     Instant heldUntil = Instant.MIN;
     String lastError;
 
-    Site(String name, List<String> mx, Target via, ShapingPolicy policy) {
+    Site(String name, List<String> mx, Target via, ShapingPolicy policy, SharedLimits shared) {
+        this.shared = shared;
         this.name = name;
         this.mx = List.copyOf(mx);
         this.via = via;
@@ -71,7 +73,7 @@ final class Site<W> {
     }
 
     PathState<W> path(String source) {
-        return paths.computeIfAbsent(source, s -> new PathState<>(new EgressPath(s, name), this, limits));
+        return paths.computeIfAbsent(source, s -> new PathState<>(new EgressPath(s, name), this, limits, shared));
     }
 
     Collection<PathState<W>> paths() {

@@ -7,10 +7,11 @@ import java.util.List;
 public record SiteView(String site, List<String> domains, List<String> mx, List<Path> paths, String lastError) {
 
     /**
-     * One egress path; the {@code _until} instants are null when not in effect; {@code deferred}
-     * counts work waiting for a retry; {@code rate} is the message rate in effect (a throttle's
-     * while it holds), null for no cap.
+     * One egress path; {@code clusterConnections} counts every node's (this node's alone without a
+     * cluster); the {@code _until} instants are null when not in effect; {@code deferred} counts
+     * work waiting for a retry; {@code rate} is the message rate in effect (a throttle's while it
+     * holds), null for no cap.
      */
-    public record Path(String source, int connections, int ready, Instant suspendedUntil, Instant throttledUntil,
-                       int deferred, String rate) {}
+    public record Path(String source, int connections, int clusterConnections, int ready, Instant suspendedUntil,
+                       Instant throttledUntil, int deferred, String rate) {}
 }
