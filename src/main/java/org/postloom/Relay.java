@@ -132,6 +132,8 @@ public final class Relay implements AutoCloseable {
                 .map(a -> Duration.between(a, clock.instant()).toSeconds()).orElse(0L)).register(metrics);
         spoolMetrics(metrics);
 
+        Gauge.builder("postloom.spool.free.bytes", config.spool().dir(), Relay::usableBytes)
+                .description("usable bytes on the spool's file system").register(metrics);
         events = DeliveryEvents.start(eventSettings(), config.spool().dir(), spool::openBody, clock);
         events.backlogs().keySet().forEach(sink -> Gauge.builder("postloom.events.backlog", events,
                 e -> e.backlogs().getOrDefault(sink, 0L)).tag("sink", sink).register(metrics));
@@ -144,15 +146,18 @@ public final class Relay implements AutoCloseable {
         delivery.start();
 
         TenantConfig tenants = new TenantConfig(config);
+        Counter queued = Counter.builder("postloom.messages.queued").description("messages queued, over SMTP and HTTP")
+                .register(metrics);
         // Reception events are made durable just before each message is committed (issue 14).
         Intake intake = new Intake(events.receptions(withEgressSource(spool, pools)), signer, tenants.tenantOfSmtpUser,
-                tenantCounter(metrics, tenants));
+                tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
         QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
+        siteMetrics(metrics, queueControl);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
         admin = new AdminServer(HostPort.parse(config.admin().listen()), config.admin().token(), health, metrics, queueControl,
                 new Injection(AdminServer.json(), tenants.tenants, injector, idempotency, config.limits().messageSize(),
-                        config.limits().recipients()), events.suppressions());
+                        config.limits().recipients()), events.suppressions(), events.recent());
         admin.start();
 
         KeyMaterial keys = KeyMaterial.loadOrCreate(config.tls().cert(), config.tls().key(), config.spool().dir(), hostname);
@@ -320,6 +325,22 @@ public final class Relay implements AutoCloseable {
             queue.delete(id, false);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not withdraw id=" + id + " of a failed injection: " + e);
+        }
+    }
+
+    /** Egress paths held or throttled now, by a reply rule or an operator (counts: no site names as labels). */
+    private static void siteMetrics(PrometheusMeterRegistry metrics, QueueControl queue) {
+        Gauge.builder("postloom.sites.suspended", queue, q -> q.sites().stream().flatMap(s -> s.paths().stream())
+                .filter(p -> p.suspendedUntil() != null).count()).description("egress paths suspended now").register(metrics);
+        Gauge.builder("postloom.sites.throttled", queue, q -> q.sites().stream().flatMap(s -> s.paths().stream())
+                .filter(p -> p.throttledUntil() != null).count()).description("egress paths throttled now").register(metrics);
+    }
+
+    private static double usableBytes(java.nio.file.Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return Double.NaN; // the spool's own writes report the failure
         }
     }
 

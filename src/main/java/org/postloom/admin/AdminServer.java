@@ -19,6 +19,8 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import org.postloom.delivery.QueueControl;
 import org.postloom.events.BounceClass;
+import org.postloom.events.EventType;
+import org.postloom.events.RecentEvents;
 import org.postloom.events.Suppressions;
 import org.postloom.inject.Injection;
 import org.postloom.mail.QueueId;
@@ -39,10 +41,12 @@ public final class AdminServer implements AutoCloseable {
     private final QueueControl queue;
     private final InjectRoute inject;
     private final Suppressions suppressions;
+    private final RecentEvents recent;
     private final WebServer server;
 
     public AdminServer(InetSocketAddress address, Optional<String> token, Health health,
-                       PrometheusMeterRegistry metrics, QueueControl queue, Injection injection, Suppressions suppressions) {
+                       PrometheusMeterRegistry metrics, QueueControl queue, Injection injection, Suppressions suppressions,
+                       RecentEvents recent) {
         if (token.isEmpty() && !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the admin plane listens on " + address
                     + ", beyond loopback: set postloom.admin.token");
@@ -53,6 +57,7 @@ public final class AdminServer implements AutoCloseable {
         this.queue = queue;
         this.inject = new InjectRoute(injection);
         this.suppressions = suppressions;
+        this.recent = recent;
         this.server = WebServer.builder()
                 .host(address.getHostString())
                 .port(address.getPort())
@@ -78,6 +83,7 @@ public final class AdminServer implements AutoCloseable {
 
     private void routes(HttpRouting.Builder r) {
         r.post("/messages", inject); // first: it takes tenants' tokens as well as the admin's
+        StatusPage.routes(r, token.isPresent()); // the page holds no data: its script asks with the token
         r.any((req, res) -> {
             if (authorized(req)) {
                 res.next();
@@ -129,6 +135,7 @@ public final class AdminServer implements AutoCloseable {
             else send(res, Status.NOT_FOUND_404, new Views.Error("no such message"));
         });
         suppressionRoutes(r);
+        r.get("/events/recent", this::recentEvents);
     }
 
     /** The suppression list (CONTRACT.md section 3): list, add or replace, remove. */
@@ -182,6 +189,28 @@ public final class AdminServer implements AutoCloseable {
         }
         var hold = queue.suspendSite(site, duration);
         send(res, Status.OK_200, new Views.Suspended("suspended", hold.site(), hold.until()));
+    }
+
+    /** {@code GET /events/recent?type=bounce&limit=20}: the newest events of a type, in memory (not a sink). */
+    private void recentEvents(ServerRequest req, ServerResponse res) throws IOException {
+        String name = req.query().first("type").orElse("bounce");
+        var type = java.util.Arrays.stream(EventType.values()).filter(t -> t.wireName().equals(name)).findFirst();
+        if (type.isEmpty()) {
+            send(res, Status.BAD_REQUEST_400, new Views.Error("type: unknown event type " + name));
+            return;
+        }
+        String text = req.query().first("limit").orElse("20");
+        int limit;
+        try {
+            limit = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            limit = 0;
+        }
+        if (limit < 1 || limit > recent.capacity()) {
+            send(res, Status.BAD_REQUEST_400, new Views.Error("limit: '" + text + "' is not a number from 1 to " + recent.capacity()));
+            return;
+        }
+        send(res, Status.OK_200, recent.recent(type.get(), limit));
     }
 
     /** Bearer token, compared in constant time so its bytes cannot be guessed one by one. */

@@ -24,19 +24,21 @@ final class Views {
     record Count(int count) {}
 
     /** {@code GET /sites} (CONTRACT.md section 2). */
-    record Site(String site, List<String> domains, List<String> mx, List<SitePath> paths) {}
+    record Site(String site, List<String> domains, List<String> mx, List<SitePath> paths,
+                @JsonProperty("last_error") String lastError) {}
 
     record SitePath(String source, int connections,
                     @JsonProperty("cluster_connections") int clusterConnections, int ready,
                     @JsonProperty("suspended_until") Instant suspendedUntil,
-                    @JsonProperty("throttled_until") Instant throttledUntil) {}
+                    @JsonProperty("throttled_until") Instant throttledUntil, int deferred, String rate) {}
 
     record Suspended(String status, String site, Instant until) {}
 
     static List<Site> sites(List<SiteView> sites) {
         return sites.stream().map(s -> new Site(s.site(), s.domains(), s.mx(), s.paths().stream()
-                .map(p -> new SitePath(p.source(), p.connections(), p.clusterConnections(), p.ready(), p.suspendedUntil(), p.throttledUntil()))
-                .toList())).toList();
+                .map(p -> new SitePath(p.source(), p.connections(), p.clusterConnections(), p.ready(), p.suspendedUntil(),
+                        p.throttledUntil(), p.deferred(), p.rate()))
+                .toList(), s.lastError())).toList();
     }
 
     record Status(String status) {}

@@ -56,6 +56,7 @@ public final class DeliveryEvents implements AutoCloseable {
     private final Bodies bodies;
     /** Attempts made so far per {@code <queue id>.<recipient index>}, for recipients not yet final. */
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+    private final RecentEvents recent = new RecentEvents(100);
     private EventJournal journal;
     private EventSinks sinks;
 
@@ -90,6 +91,11 @@ public final class DeliveryEvents implements AutoCloseable {
         return classifier;
     }
 
+    /** The newest events of each type, in memory, for the status page. */
+    public RecentEvents recent() {
+        return recent;
+    }
+
     public Suppressions suppressions() {
         return suppressions;
     }
@@ -115,11 +121,16 @@ public final class DeliveryEvents implements AutoCloseable {
      */
     public void outcomes(SpooledMessage message, RecipientOutcome.Route route, List<RecipientOutcome> outcomes) throws IOException {
         Instant now = clock.instant();
-        if (journal != null) {
+        // Without a sink, bounces and expirations are still made for the recent ring (both are
+        // terminal, so no attempt count is left behind; earlier attempts went uncounted).
+        List<RecipientOutcome> wanted = journal != null ? outcomes
+                : outcomes.stream().filter(o -> o.kind() == RecipientOutcome.Kind.FAILED || o.kind() == RecipientOutcome.Kind.EXPIRED).toList();
+        if (!wanted.isEmpty()) {
             MessageHeaders headers = headersOf(message.queueId());
-            List<byte[]> lines = new ArrayList<>(outcomes.size());
-            for (RecipientOutcome o : outcomes) lines.add(encode(recipientEvent(message.envelope(), message.bodySize(), headers, route, o, now)));
-            await(journal.append(lines));
+            List<Event> made = new ArrayList<>(wanted.size());
+            for (RecipientOutcome o : wanted) made.add(recipientEvent(message.envelope(), message.bodySize(), headers, route, o, now));
+            if (journal != null) await(journal.append(made.stream().map(DeliveryEvents::encode).toList()));
+            made.forEach(recent::add);
         }
         if (!settings.suppressionEnabled()) return;
         for (RecipientOutcome o : outcomes) {

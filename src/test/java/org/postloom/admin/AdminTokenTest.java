@@ -22,7 +22,7 @@ class AdminTokenTest {
     void everyRequestNeedsTheTokenOnceOneIsSet() throws Exception {
         Health health = new Health(() -> true);
         AdminServer admin = new AdminServer(new InetSocketAddress("127.0.0.1", 0), Optional.of("s3cret-token"), health,
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null, null, null);
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null, null, null, null);
         admin.start();
         try {
             assertThat(status(admin, null)).isEqualTo(401);
@@ -37,7 +37,7 @@ class AdminTokenTest {
     @Test
     void beyondLoopbackItRefusesToStartWithoutAToken() {
         assertThatThrownBy(() -> new AdminServer(new InetSocketAddress("0.0.0.0", 0), Optional.empty(),
-                new Health(() -> true), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null, null, null))
+                new Health(() -> true), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("postloom.admin.token");
     }

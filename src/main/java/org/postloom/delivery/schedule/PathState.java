@@ -32,6 +32,7 @@ final class PathState<W> {
     private SharedLimits.RateGate messages;
     private SharedLimits.RateGate newConnections;
     private SharedLimits.RateGate throttle;
+    private Rate throttleRate;
 
     PathState(EgressPath key, Site<W> site, PathLimits limits, SharedLimits shared) {
         this.key = key;
@@ -70,6 +71,11 @@ final class PathState<W> {
     /** The message pacer in effect now: a throttle's while it holds, else the configured rate's. */
     private SharedLimits.RateGate messagePacer(Instant now) {
         return throttledUntil.isAfter(now) ? throttle : messages;
+    }
+
+    /** The message rate in effect now, for the admin plane: a throttle's while it holds, else the configured one. */
+    Optional<Rate> rateNow(Instant now) {
+        return throttledUntil.isAfter(now) ? Optional.of(throttleRate) : limits.messageRate();
     }
 
     /** Whether one more message may go now, by this path's rate and its source's cap. */
@@ -140,6 +146,7 @@ final class PathState<W> {
     void throttle(Instant until, Rate rate) {
         throttledUntil = until;
         throttle = shared.rate("throttle:" + key, rate);
+        throttleRate = rate;
     }
 
     /** Lifts the back-off (an operator's retry) and, with {@code holds}, every hold and throttle. */

@@ -323,10 +323,15 @@ public final class Schedule<W extends Routable> {
     }
 
     public List<SiteView> sites(Instant now) {
+        Map<EgressPath, Integer> waitingForRetry = new HashMap<>();
+        for (Deferred<W> d : deferred) {
+            siteOf(d.item().target()).ifPresent(site -> waitingForRetry.merge(new EgressPath(d.item().source(), site), 1, Integer::sum));
+        }
         return sites.values().stream().sorted(Comparator.comparing(Site::name)).map(s -> new SiteView(s.name,
                 List.copyOf(s.domains()), s.mx(), s.paths().stream().map(p -> new SiteView.Path(p.key.source(),
                         p.connections, p.leases.total(p.connections), p.ready.size(), p.suspended(now) ? p.heldUntil() : null,
-                        p.throttledUntil.isAfter(now) ? p.throttledUntil : null)).toList())).toList();
+                        p.throttledUntil.isAfter(now) ? p.throttledUntil : null, waitingForRetry.getOrDefault(p.key, 0),
+                        p.rateNow(now).map(Rate::toString).orElse(null))).toList(), s.lastError)).toList();
     }
 
     /** The name of the site a target's mail goes to now, if known. */
