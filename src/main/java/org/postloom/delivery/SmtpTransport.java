@@ -81,63 +81,98 @@ public final class SmtpTransport implements Transport {
 
     @Override
     public Session open(NextHop hop, EgressSource source) {
-        ClientSettings base = settings.apply(hop).withEhloName(source.ehlo());
-        return new OutboundSession(hop, source.address().map(base::withBindAddress).orElse(base), source);
+        return new OutboundSession(hop, source);
     }
 
-    /** One connection's worth of delivery; the MX lookup is done once, when first needed. */
+    /** A hop's client settings as seen from an egress source: its EHLO name, its bound address. */
+    private ClientSettings settingsFor(NextHop hop, EgressSource source) {
+        ClientSettings base = settings.apply(hop).withEhloName(source.ehlo());
+        return source.address().map(base::withBindAddress).orElse(base);
+    }
+
+    /**
+     * One connection's worth of delivery on an egress path. The domains of one site share it, but
+     * TLS policy belongs to each recipient domain (MTA-STS, DANE, require-verified-tls): each item
+     * is routed for its own next hop, and the open connection carries it only if its host is one
+     * of that hop's and was secured under an equal policy; otherwise the connection is closed and
+     * a new one made under the item's policy, so mail never rides on a weaker policy's connection.
+     */
     private final class OutboundSession implements Session {
 
-        private final NextHop hop;
-        private final ClientSettings clientSettings;
         private final EgressSource source;
+        private NextHop hop;
+        private ClientSettings clientSettings;
         private Routing routing;
         private OutboundConnection connection;
         private String host;
+        private HostTlsPolicy connectedPolicy;
         private TlsResult lastTls;
 
-        OutboundSession(NextHop hop, ClientSettings clientSettings, EgressSource source) {
+        OutboundSession(NextHop hop, EgressSource source) {
             this.hop = hop;
-            this.clientSettings = clientSettings;
             this.source = source;
         }
 
         @Override
         public List<List<Outcome>> deliver(List<Parcel> items) {
-            if (routing == null) routing = candidates(hop);
-            if (routing.verdict() != null) return allAlike(items, routing.verdict());
-            if (routing.candidates().isEmpty()) {
-                return allAlike(items, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
-            }
             List<List<Outcome>> results = new ArrayList<>(items.size());
-            Outcome lastSiteFailure = null;
-            ClientSettings hopSettings = clientSettings; // the hop's, from this session's egress source
             for (Parcel item : items) {
                 if (stopping) break;
-                if (ignoresTlsPolicy(item, hopSettings)) {
-                    results.add(sendOnce(item, hopSettings.withTlsPolicy(TlsPolicy.OPPORTUNISTIC)));
-                    continue;
-                }
-                if (connection == null || !connection.isReusable()) {
-                    if (connection != null) connection.close();
-                    connection = null;
-                    try {
-                        Connected c = connect(routing.candidates(), hopSettings);
-                        connection = c.connection();
-                        host = c.host();
-                        lastTls = connection.tls();
-                    } catch (SiteFailure e) {
-                        lastSiteFailure = e.outcome();
-                        lastTls = e.tls().orElse(null);
-                    }
-                }
-                if (connection == null) {
-                    results.add(Collections.nCopies(item.recipients().size(), lastSiteFailure));
-                    continue;
-                }
-                results.add(connection.send(item.message().envelope(), item.recipients(), body(item)));
+                results.add(deliverOne(item));
             }
             return results;
+        }
+
+        private List<Outcome> deliverOne(Parcel item) {
+            NextHop itemHop = item.item().hop() != null ? item.item().hop() : hop;
+            if (routing == null || !itemHop.equals(hop)) routeFor(itemHop);
+            int n = item.recipients().size();
+            if (routing.verdict() != null) return Collections.nCopies(n, routing.verdict());
+            if (routing.candidates().isEmpty()) {
+                return Collections.nCopies(n, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
+            }
+            if (ignoresTlsPolicy(item, clientSettings)) return sendOnce(item, clientSettings.withTlsPolicy(TlsPolicy.OPPORTUNISTIC));
+            if (connection == null || !connection.isReusable()) {
+                if (connection != null) connection.close();
+                connection = null;
+                try {
+                    Connected c = connect(routing.candidates(), clientSettings);
+                    connection = c.connection();
+                    host = c.host();
+                    connectedPolicy = c.policy();
+                    lastTls = connection.tls();
+                } catch (SiteFailure e) {
+                    lastTls = e.tls().orElse(null);
+                    return Collections.nCopies(n, policyScoped(e));
+                }
+            }
+            return connection.send(item.message().envelope(), item.recipients(), body(item));
+        }
+
+        /**
+         * A TLS policy not met (MTA-STS, DANE, require-verified-tls) belongs to the recipient
+         * domain, not to the site: the hosts answer, and the site's other domains may have other
+         * policies. Such a deferral concerns this message, so the egress path is not backed off.
+         */
+        private static Outcome policyScoped(SiteFailure e) {
+            boolean policy = e.tls().flatMap(TlsResult::failure).isPresent();
+            return policy && e.outcome() instanceof Outcome.Deferred d ? new Outcome.Deferred(d.reply(), Outcome.Scope.MESSAGE) : e.outcome();
+        }
+
+        /** Routes for another domain of the site; the open connection stays only if it fits that domain's policy. */
+        private void routeFor(NextHop next) {
+            Routing nextRouting = candidates(next);
+            ClientSettings nextSettings = settingsFor(next, source);
+            boolean fits = connection != null && nextRouting.verdict() == null
+                    && clientSettings != null && nextSettings.tlsPolicy() == clientSettings.tlsPolicy()
+                    && nextRouting.candidates().stream().anyMatch(c -> c.name().equals(host) && c.tls().equals(connectedPolicy));
+            if (connection != null && !fits) {
+                connection.quit();
+                connection = null;
+            }
+            hop = next;
+            routing = nextRouting;
+            clientSettings = nextSettings;
         }
 
         /**
@@ -210,14 +245,14 @@ public final class SmtpTransport implements Transport {
         stopping = true;
     }
 
-    private record Connected(String host, OutboundConnection connection) {}
+    private record Connected(String host, OutboundConnection connection, HostTlsPolicy policy) {}
 
     /** Tries each candidate in order; throws the last site failure if none takes mail. */
     private static Connected connect(List<Candidate> candidates, ClientSettings settings) throws SiteFailure {
         SiteFailure last = null;
         for (Candidate c : candidates) {
             try {
-                var connected = new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings, c.tls()));
+                var connected = new Connected(c.name(), OutboundConnection.open(c.address(), c.name(), settings, c.tls()), c.tls());
                 c.report().accept(connected.connection().tls());
                 return connected;
             } catch (SiteFailure e) {

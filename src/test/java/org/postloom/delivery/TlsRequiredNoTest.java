@@ -68,9 +68,9 @@ class TlsRequiredNoTest {
             SmtpTransport transport = new SmtpTransport(d -> new Resolution.TemporaryFailure("no DNS here"), 25, hop -> strict,
                     id -> new ByteArrayInputStream(bodies.get(id)), DeliveryMetrics.none(), "relay.test");
             NextHop hop = new NextHop.Fixed("127.0.4.30", mx.boundAddresses().getFirst().getPort());
-            Parcel plain = item(bodies, "Q1", "Subject: plain\r\n\r\nhi\r\n", false);
-            Parcel optional = item(bodies, "Q2", "Subject: optional\r\nTLS-Required:  no\r\n\r\nhi\r\n", false);
-            Parcel both = item(bodies, "Q3", "Subject: both\r\nTLS-Required: No\r\n\r\nhi\r\n", true);
+            Parcel plain = item(bodies, hop, "Q1", "Subject: plain\r\n\r\nhi\r\n", false);
+            Parcel optional = item(bodies, hop, "Q2", "Subject: optional\r\nTLS-Required:  no\r\n\r\nhi\r\n", false);
+            Parcel both = item(bodies, hop, "Q3", "Subject: both\r\nTLS-Required: No\r\n\r\nhi\r\n", true);
 
             List<List<Outcome>> outcomes;
             try (Transport.Session session = transport.open(hop, EgressSource.none("relay.test"))) {
@@ -86,13 +86,12 @@ class TlsRequiredNoTest {
         }
     }
 
-    private static Parcel item(Map<QueueId, byte[]> bodies, String id, String content, boolean requireTls) {
+    private static Parcel item(Map<QueueId, byte[]> bodies, NextHop hop, String id, String content, boolean requireTls) {
         byte[] body = content.getBytes(StandardCharsets.US_ASCII);
         bodies.put(new QueueId(id), body);
         var envelope = new Envelope(new QueueId(id), new Mailbox("s", "sender.test"), List.of(new Mailbox("r", "strict.test")),
                 Envelope.BodyType.SEVEN_BIT, false, Instant.now(), "test", "", DsnRequest.NONE, List.of(RecipientDsn.NONE),
                 requireTls);
-        return Parcel.of(new SpooledMessage(envelope, List.of(RecipientState.PENDING), body.length), List.of(0),
-                new NextHop.Mx("strict.test"));
+        return Parcel.of(new SpooledMessage(envelope, List.of(RecipientState.PENDING), body.length), List.of(0), hop);
     }
 }
