@@ -3,10 +3,10 @@ package org.postloom.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -21,14 +21,8 @@ import picocli.CommandLine.Spec;
                 QueueCommand.Suspend.class, QueueCommand.Resume.class, QueueCommand.Delete.class})
 final class QueueCommand implements Callable<Integer> {
 
-    @Option(names = "--admin", description = "admin API base URL (default: from postloom.admin.listen)")
-    String admin;
-
-    @Option(names = "--token", description = "bearer token (default: postloom.admin.token)")
-    String token;
-
-    @Option(names = "--config", description = "properties or YAML file (else $POSTLOOM_CONFIG)")
-    Path config;
+    @Mixin
+    AdminOptions adminOptions;
 
     @Spec
     CommandSpec spec;
@@ -50,7 +44,7 @@ final class QueueCommand implements Callable<Integer> {
     }
 
     JsonNode call(String method, String path) throws IOException, InterruptedException {
-        return new AdminApi(admin, token, config).call(method, path);
+        return adminOptions.api().call(method, path);
     }
 
     void say(String line) {

@@ -2,10 +2,10 @@ package org.postloom.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -19,20 +19,14 @@ import picocli.CommandLine.Spec;
         subcommands = {SitesCommand.Suspend.class, SitesCommand.Resume.class})
 final class SitesCommand implements Callable<Integer> {
 
-    @Option(names = "--admin", description = "admin API base URL (default: from postloom.admin.listen)")
-    String admin;
-
-    @Option(names = "--token", description = "bearer token (default: postloom.admin.token)")
-    String token;
-
-    @Option(names = "--config", description = "properties or YAML file (else $POSTLOOM_CONFIG)")
-    Path config;
+    @Mixin
+    AdminOptions adminOptions;
 
     @Spec
     CommandSpec spec;
 
     AdminApi api() {
-        return new AdminApi(admin, token, config);
+        return adminOptions.api();
     }
 
     @Override

@@ -121,12 +121,15 @@ final class Courier implements Runnable {
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;
-                outcomes.getFirst().stream().filter(o -> !(o instanceof Outcome.Delivered)).map(Courier::ruleText)
-                        .distinct().forEach(replies::add);
-                if (replies.stream().anyMatch(halts)) {
-                    halted = true;
-                    break;
+                // Each distinct reply of this connection is judged by the rules once, when first seen.
+                for (Outcome o : outcomes.getFirst()) {
+                    if (o instanceof Outcome.Delivered) continue;
+                    String text = ruleText(o);
+                    if (replies.contains(text)) continue;
+                    replies.add(text);
+                    halted |= halts.test(text);
                 }
+                if (halted) break;
             }
         } catch (RuntimeException e) {
             // A bug must not lose mail: what was not recorded is simply tried again later.

@@ -6,7 +6,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -103,6 +105,8 @@ public final class SmtpTransport implements Transport {
         private NextHop hop;
         private ClientSettings clientSettings;
         private Routing routing;
+        /** Each domain's routing, looked up once per session however its items alternate. */
+        private final Map<NextHop, Routing> routings = new HashMap<>();
         private OutboundConnection connection;
         private String host;
         private HostTlsPolicy connectedPolicy;
@@ -161,7 +165,7 @@ public final class SmtpTransport implements Transport {
 
         /** Routes for another domain of the site; the open connection stays only if it fits that domain's policy. */
         private void routeFor(NextHop next) {
-            Routing nextRouting = candidates(next);
+            Routing nextRouting = routings.computeIfAbsent(next, SmtpTransport.this::candidates);
             ClientSettings nextSettings = settingsFor(next, source);
             boolean fits = connection != null && nextRouting.verdict() == null
                     && clientSettings != null && nextSettings.tlsPolicy() == clientSettings.tlsPolicy()
