@@ -38,8 +38,7 @@ final class RateSlots implements SharedLimits.RateGate {
         this.cluster = cluster;
         this.alone = SharedLimits.LOCAL.rate(key, cluster.share(rate));
         this.intervalMicros = Math.max(1, rate.intervalNanos() / 1000);
-        long burst = Math.max(1, (long) Math.ceil(rate.perSecond() / 20)); // as the local pacer's: 5 %
-        this.toleranceMicros = (burst - 1) * intervalMicros;
+        this.toleranceMicros = rate.toleranceNanos() / 1000; // the same burst as the local pacer's
         this.batch = (int) Math.max(1, Math.min(MAX_BATCH, Math.ceil(rate.perSecond() * BATCH.toNanos() / 1e9)));
         this.horizonMicros = Math.max(BATCH.toNanos() / 1000, intervalMicros);
     }

@@ -1,5 +1,6 @@
 package org.postloom.delivery;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,7 +168,7 @@ public final class Bouncer {
         if (returned == Returned.NOTHING) return;
         InputStream in;
         try {
-            in = bodies.open(original);
+            in = new BufferedInputStream(bodies.open(original)); // the header scan reads a byte at a time
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "dsn: cannot read " + original.queueId() + ": " + e.getMessage());
             return;

@@ -75,6 +75,8 @@ final class OutcomeRecorder {
         Reports reports = new Reports();
         List<Integer> again = new ArrayList<>();
         List<RecipientOutcome> outcomeEvents = new ArrayList<>();
+        // Where each recipient stands in the spool now (from memory): a delay mark may be newer than the parcel's copy.
+        List<RecipientState> stored = spool.recipientStates(message.queueId()).orElse(message.recipients());
         for (int i = 0; i < item.recipients().size(); i++) {
             int index = item.recipients().get(i);
             Mailbox rcpt = message.envelope().recipients().get(index);
@@ -110,7 +112,7 @@ final class OutcomeRecorder {
                     yield "expired";
                 }
                 case Outcome.Deferred d -> {
-                    boolean reported = warnDelay && delayReported(message, index);
+                    boolean reported = warnDelay && delayReported(stored, index);
                     if (warnDelay && !reported) {
                         reports.delayed().add(new Bouncer.Notice(index, status, reply, remoteMta,
                                 Optional.of(arrival.plus(retry.maxLifetime()))));
@@ -138,10 +140,8 @@ final class OutcomeRecorder {
     }
 
     /** Whether the spool says this recipient's delay was reported already (the item's copy may be older). */
-    private boolean delayReported(SpooledMessage message, int index) {
-        RecipientState now = spool.message(message.queueId()).map(m -> m.recipients().get(index))
-                .orElse(message.recipients().get(index));
-        return now instanceof RecipientState.Deferred d && d.delayReported();
+    private static boolean delayReported(List<RecipientState> stored, int index) {
+        return stored.get(index) instanceof RecipientState.Deferred d && d.delayReported();
     }
 
     /** The {@code host=name[address]:port tls=...} parts of a transport's {@code via}, for events. */

@@ -1,5 +1,6 @@
 package org.postloom.delivery;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -147,20 +148,10 @@ public final class SmtpTransport implements Transport {
                     lastTls = connection.tls();
                 } catch (SiteFailure e) {
                     lastTls = e.tls().orElse(null);
-                    return Collections.nCopies(n, policyScoped(e));
+                    return Collections.nCopies(n, e.outcomeForRecipients());
                 }
             }
             return connection.send(item.message().envelope(), item.recipients(), body(item));
-        }
-
-        /**
-         * A TLS policy not met (MTA-STS, DANE, require-verified-tls) belongs to the recipient
-         * domain, not to the site: the hosts answer, and the site's other domains may have other
-         * policies. Such a deferral concerns this message, so the egress path is not backed off.
-         */
-        private static Outcome policyScoped(SiteFailure e) {
-            boolean policy = e.tls().flatMap(TlsResult::failure).isPresent();
-            return policy && e.outcome() instanceof Outcome.Deferred d ? new Outcome.Deferred(d.reply(), Outcome.Scope.MESSAGE) : e.outcome();
         }
 
         /** Routes for another domain of the site; the open connection stays only if it fits that domain's policy. */
@@ -185,7 +176,8 @@ public final class SmtpTransport implements Transport {
          */
         private boolean ignoresTlsPolicy(Parcel item, ClientSettings hopSettings) {
             if (hopSettings.tlsPolicy() != TlsPolicy.REQUIRED_VERIFIED || item.message().envelope().requireTls()) return false;
-            try (InputStream in = bodies.open(item.message().queueId())) {
+            // Buffered: the header scan reads a byte at a time, and the spool's stream reads the file per call.
+            try (InputStream in = new BufferedInputStream(bodies.open(item.message().queueId()))) {
                 return TlsRequiredHeader.saysNo(in);
             } catch (IOException e) {
                 return false; // the policy holds; the attempt itself will report the unreadable body

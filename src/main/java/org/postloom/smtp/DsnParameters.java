@@ -85,9 +85,15 @@ final class DsnParameters {
         return notify.isEmpty() && original.isEmpty() ? RecipientDsn.NONE : new RecipientDsn(notify, original);
     }
 
+    // Built once, not per RCPT: a SyntaxError carries no stack trace and its reply is immutable.
+    private static final SyntaxError BAD_NOTIFY =
+            new SyntaxError(501, "5.5.4", "Bad NOTIFY parameter (NEVER, or SUCCESS,FAILURE,DELAY, RFC 3461 4.1)");
+    private static final SyntaxError BAD_ORCPT =
+            new SyntaxError(501, "5.5.4", "Bad ORCPT parameter (addr-type;xtext of at most 500 characters, RFC 3461 4.2)");
+
     /** RFC 3461 4.1: NEVER alone, or a list of SUCCESS, FAILURE and DELAY, each once. */
     private static EnumSet<Notify> notify(String value) throws SyntaxError {
-        var bad = new SyntaxError(501, "5.5.4", "Bad NOTIFY parameter (NEVER, or SUCCESS,FAILURE,DELAY, RFC 3461 4.1)");
+        var bad = BAD_NOTIFY;
         if (value == null) throw bad;
         var out = EnumSet.noneOf(Notify.class);
         for (String word : value.split(",", -1)) {
@@ -105,7 +111,7 @@ final class DsnParameters {
 
     /** RFC 3461 4.2: {@code addr-type ";" xtext}, the type an atom, the whole at most 500 characters. */
     private static String originalRecipient(String value, boolean smtpUtf8) throws SyntaxError {
-        var bad = new SyntaxError(501, "5.5.4", "Bad ORCPT parameter (addr-type;xtext of at most 500 characters, RFC 3461 4.2)");
+        var bad = BAD_ORCPT;
         if (value == null || value.length() > MAX_ORCPT) throw bad;
         int semicolon = value.indexOf(';');
         if (semicolon <= 0 || semicolon == value.length() - 1) throw bad;

@@ -5,10 +5,10 @@ import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Envelope.BodyType;
@@ -49,7 +49,10 @@ public final class SmtpSession {
         }
 
         private static <T> List<T> append(List<T> list, T item) {
-            return Stream.concat(list.stream(), Stream.of(item)).toList();
+            var longer = new ArrayList<T>(list.size() + 1);
+            longer.addAll(list);
+            longer.add(item);
+            return Collections.unmodifiableList(longer);
         }
     }
 

@@ -144,7 +144,7 @@ final class Compactor implements AutoCloseable {
                 chunkBytes += stored.messageLength();
                 if (chunkBytes >= this.chunk) {
                     copied += await(chunk);
-                    pace(chunkBytes, started, copied);
+                    pace(started, copied);
                     chunk.clear();
                     chunkBytes = 0;
                 }
@@ -169,7 +169,7 @@ final class Compactor implements AutoCloseable {
     }
 
     /** Sleeps as long as keeps this compaction at or under {@code bandwidth} bytes per second. */
-    private void pace(long chunkBytes, long started, long copied) {
+    private void pace(long started, long copied) {
         long due = started + (long) (copied * 1e9 / bandwidth);
         long wait = due - System.nanoTime();
         if (wait > 0) LockSupport.parkNanos(wait);

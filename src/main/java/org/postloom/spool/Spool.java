@@ -162,6 +162,11 @@ public final class Spool implements MessageStore, AutoCloseable {
         Failures.awaitDurable(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)));
     }
 
+    /** Where each recipient of a live message stands, from memory (no disk read); empty once it is final. */
+    public Optional<List<RecipientState>> recipientStates(QueueId id) {
+        return Optional.ofNullable(catalog.get(id)).map(Catalog.Stored::states);
+    }
+
     /**
      * A live message as it stands now, its envelope read back from disk (one positional read), or
      * empty once it is final (or was never queued).

@@ -108,6 +108,17 @@ final class ReplyClassifier {
         return new Outcome.Deferred(Reply.of(421, "4.7.5", "TLS policy " + tls.policy().word() + ": " + why), Scope.SITE);
     }
 
+    /**
+     * After every host failed. A TLS policy not met (MTA-STS, DANE, require-verified-tls) belongs
+     * to the recipient domain, not to the site: the hosts answer, and the site's other domains may
+     * have other policies. Such a deferral concerns the message, so the egress path is not backed
+     * off; every other failure stays the site's.
+     */
+    static Outcome noHostTookIt(Outcome lastHost, TlsResult tls) {
+        boolean policyUnmet = tls != null && tls.failure().isPresent();
+        return policyUnmet && lastHost instanceof Outcome.Deferred d ? new Outcome.Deferred(d.reply(), Scope.MESSAGE) : lastHost;
+    }
+
     /** The server said something we did not ask for where no server may speak first. */
     static Outcome protocolError(String what) {
         return new Outcome.Deferred(Reply.of(421, "4.5.0", "Protocol error: " + what), Scope.SITE);

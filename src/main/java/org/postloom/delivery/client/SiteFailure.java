@@ -33,4 +33,9 @@ public final class SiteFailure extends Exception {
     public Outcome outcome() {
         return outcome;
     }
+
+    /** What it means for the recipients once no host of the destination took the mail. */
+    public Outcome outcomeForRecipients() {
+        return ReplyClassifier.noHostTookIt(outcome, tls);
+    }
 }

@@ -18,8 +18,7 @@ final class Pacer implements SharedLimits.RateGate {
 
     Pacer(Rate rate) {
         this.interval = rate.intervalNanos();
-        long burst = Math.max(1, (long) Math.ceil(rate.perSecond() / 20));
-        this.tolerance = (burst - 1) * interval;
+        this.tolerance = rate.toleranceNanos();
     }
 
     /** Whether one event may happen now. */

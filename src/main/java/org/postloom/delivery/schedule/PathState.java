@@ -131,7 +131,6 @@ final class PathState<W> {
         // Connections opened before the back-off report one after another: one failure, one step.
         if (backoffUntil.isAfter(now)) return;
         siteFailures++;
-        window = 1;
         long millis = Math.min(max.toMillis(), min.toMillis() << Math.min(siteFailures - 1, 20));
         backoffUntil = now.plusMillis(Math.round(millis * jitter));
     }

@@ -41,6 +41,16 @@ public record Rate(long count, Duration per) {
         return count * 1e9 / per.toNanos();
     }
 
+    /**
+     * How far ahead of the even pace events may run, in nanoseconds: a burst of a twentieth of a
+     * second's worth (at least one event), so no second ever sees more than 5 % over the rate.
+     * The local pacer and the shared (Redis) slots both use it, so they cannot drift apart.
+     */
+    public long toleranceNanos() {
+        long burst = Math.max(1, (long) Math.ceil(perSecond() / 20));
+        return (burst - 1) * intervalNanos();
+    }
+
     @Override
     public String toString() {
         return count + "/" + (per.equals(Duration.ofSeconds(1)) ? "s" : per.equals(Duration.ofMinutes(1)) ? "min" : "h");
