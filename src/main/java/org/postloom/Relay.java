@@ -50,6 +50,7 @@ import org.postloom.dns.Resolution;
 import org.postloom.inject.IdempotencyStore;
 import org.postloom.inject.Injection;
 import org.postloom.inject.Injector;
+import org.postloom.inject.TenantRates;
 import org.postloom.intake.Intake;
 import org.postloom.smtp.server.SmtpMetrics;
 import org.postloom.smtp.server.SmtpServer;
@@ -145,7 +146,7 @@ public final class Relay implements AutoCloseable {
         if (cluster != null) cluster.wakeWith(delivery::wake);
         delivery.start();
 
-        TenantConfig tenants = new TenantConfig(config);
+        TenantConfig tenants = new TenantConfig(config, cluster != null ? cluster.tenantRates() : TenantRates.local(System::nanoTime));
         Counter queued = Counter.builder("postloom.messages.queued").description("messages queued, over SMTP and HTTP")
                 .register(metrics);
         // Reception events are made durable just before each message is committed (issue 14).

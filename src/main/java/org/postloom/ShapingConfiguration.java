@@ -166,7 +166,8 @@ final class ShapingConfiguration {
         return pool;
     }
 
-    private static Optional<Rate> rate(String setting, Optional<String> text) {
+    /** The one reading of a rate setting (shaping, sources, rules, tenants); empty when blank. */
+    static Optional<Rate> rate(String setting, Optional<String> text) {
         return text.filter(t -> !t.isBlank()).map(t -> {
             try {
                 return Rate.parse(t);

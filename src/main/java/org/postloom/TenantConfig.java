@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.postloom.config.MapKeys;
 import org.postloom.config.PostloomConfig;
-import org.postloom.inject.Rate;
+import org.postloom.delivery.schedule.Rate;
 import org.postloom.inject.Tenant;
+import org.postloom.inject.TenantRates;
 import org.postloom.inject.Tenants;
 
 /**
@@ -24,15 +25,15 @@ final class TenantConfig {
     /** The tenant of each SMTP AUTH user named in a tenant's {@code smtp-users}. */
     final Map<String, String> tenantOfSmtpUser;
 
-    TenantConfig(PostloomConfig config) {
+    /** @param rates where tenants' rate buckets are kept: this node's memory, or Redis for all nodes */
+    TenantConfig(PostloomConfig config, TenantRates rates) {
         List<Tenant> list = new ArrayList<>();
         Map<String, String> byToken = new HashMap<>();
         Map<String, String> byUser = new HashMap<>();
         config.tenants().forEach((key, t) -> {
             String name = MapKeys.unquote(key);
             String prefix = "postloom.tenants.\"" + name + "\".";
-            Optional<Rate> rate = t.maxMessageRate().filter(r -> !r.isBlank())
-                    .map(r -> Rate.parse(prefix + "max-message-rate", r));
+            Optional<Rate> rate = ShapingConfiguration.rate(prefix + "max-message-rate", t.maxMessageRate());
             t.token().filter(s -> !s.isBlank()).ifPresent(token -> {
                 String other = byToken.put(token, name);
                 if (other != null) throw new IllegalArgumentException(prefix + "token: the same as tenant " + other + "'s");
@@ -43,7 +44,7 @@ final class TenantConfig {
             }
             var domains = new LinkedHashSet<String>();
             nonBlank(t.senderDomains()).forEach(d -> domains.add(d.toLowerCase(Locale.ROOT)));
-            list.add(new Tenant(name, t.token(), t.pool(), rate, domains, System::nanoTime));
+            list.add(new Tenant(name, t.token(), t.pool(), rate, domains, rates));
         });
         this.tenants = new Tenants(list, config.admin().token());
         this.tenantOfSmtpUser = Map.copyOf(byUser);

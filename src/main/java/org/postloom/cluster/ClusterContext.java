@@ -46,6 +46,11 @@ final class ClusterContext {
         return leaseTtl;
     }
 
+    /** Nodes expected, {@code postloom.cluster.size}. */
+    int size() {
+        return size;
+    }
+
     /** This node's share of a connection limit while Redis is away: at least one. */
     int share(int max) {
         return Math.max(1, max / size);

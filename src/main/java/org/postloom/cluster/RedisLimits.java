@@ -3,11 +3,8 @@ package org.postloom.cluster;
 import io.lettuce.core.RedisURI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,19 +12,20 @@ import java.util.function.Consumer;
 import org.postloom.delivery.schedule.EgressPath;
 import org.postloom.delivery.schedule.Rate;
 import org.postloom.delivery.schedule.SharedLimits;
+import org.postloom.inject.TenantRates;
 
 /**
  * Shaping limits held by all nodes together in one Redis (after KumoMTA's shared throttles and
  * connection leases): connection leases per egress path ({@link LeaseGate}), message and
- * connection rates per path, per source and per throttle as GCRA slots ({@link RateSlots}), and
- * suspensions told to every node over pub/sub. The schedule's thread only reads memory here;
- * Redis is called asynchronously, and one platform thread renews leases and retries.
+ * connection rates per path, per source and per throttle as GCRA slots ({@link RateSlots}),
+ * tenants' rates ({@link TenantSlots}), and suspensions and throttles told to every node, those
+ * that join later too ({@link SharedHolds}). The schedule's thread only reads memory here; Redis
+ * is called asynchronously, and one platform thread renews leases and retries.
  */
 public final class RedisLimits implements SharedLimits, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.cluster");
-    private static final String PREFIX = "postloom:";
-    private static final String HOLDS = PREFIX + "holds";
+    static final String PREFIX = "postloom:";
 
     /**
      * @param redis    {@code postloom.cluster.redis}, {@code redis://host:port}
@@ -71,7 +69,8 @@ public final class RedisLimits implements SharedLimits, AutoCloseable {
     private final ClusterContext cluster;
     private final Map<EgressPath, LeaseGate> leases = new ConcurrentHashMap<>();
     private final Map<String, RateSlots> rates = new ConcurrentHashMap<>();
-    private final List<Consumer<Hold>> listeners = new CopyOnWriteArrayList<>();
+    private final Clock clock;
+    private final SharedHolds holds;
 
     private RedisLimits(Settings settings, Clock clock) {
         this.settings = settings;
@@ -83,12 +82,14 @@ public final class RedisLimits implements SharedLimits, AutoCloseable {
         Duration timeout = third.compareTo(Duration.ofSeconds(1)) < 0 ? third : Duration.ofSeconds(1);
         this.link = new RedisLink(settings.uri(), timeout, health, executor);
         this.cluster = new ClusterContext(link, health, settings.node(), settings.leaseTtl(), settings.size(), executor);
+        this.clock = clock;
+        this.holds = new SharedHolds(cluster, clock);
     }
 
     /** Starts connecting (in the background: a relay starts whether Redis answers or not). */
     public static RedisLimits start(Settings settings, Clock clock) {
         RedisLimits limits = new RedisLimits(settings, clock);
-        limits.link.connect(HOLDS, limits::heard);
+        limits.link.connect(SharedHolds.CHANNEL, limits.holds::heard);
         long renewEvery = settings.leaseTtl().toMillis() / 3;
         limits.executor.scheduleWithFixedDelay(limits::renewAll, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "cluster redis=" + settings.redis() + " node=" + settings.node()
@@ -116,36 +117,26 @@ public final class RedisLimits implements SharedLimits, AutoCloseable {
         return leases.computeIfAbsent(path, p -> new LeaseGate(PREFIX + "leases:" + p.source() + ":" + p.site(), cluster));
     }
 
+    /** Tenants' rates held by all nodes together (CONTRACT.md 4 and 7). */
+    public TenantRates tenantRates() {
+        return (tenant, rate) -> new TenantSlots(PREFIX + "tenant:" + tenant + "@" + rate, rate, cluster, clock);
+    }
+
     @Override
     public void announce(Hold hold) {
-        String until = hold.until().equals(Instant.MIN) ? "-" : hold.until().toString();
-        link.publish(HOLDS, String.join("\t", settings.node(), hold.site(), hold.source() == null ? "*" : hold.source(), until));
+        holds.announce(hold);
     }
 
     @Override
     public void onHold(Consumer<Hold> listener) {
-        listeners.add(listener);
-    }
-
-    /** A hold from pub/sub: node, site, source or {@code *}, until or {@code -}; our own are skipped. */
-    private void heard(String message) {
-        String[] f = message.split("\t", -1);
-        if (f.length != 4 || f[0].equals(settings.node())) return;
-        try {
-            Hold hold = new Hold(f[1], f[2].equals("*") ? null : f[2], f[3].equals("-") ? Instant.MIN : Instant.parse(f[3]));
-            LOG.log(System.Logger.Level.INFO, "cluster-hold from=" + f[0] + " site=" + hold.site() + " source="
-                    + f[2] + " until=" + f[3]);
-            listeners.forEach(l -> l.accept(hold));
-            cluster.wake();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cluster-hold unreadable message=\"" + message.replace('"', '\'') + "\"");
-        }
+        holds.onHold(listener);
     }
 
     private void renewAll() {
         try {
             if (leases.isEmpty()) link.ping();
             leases.values().forEach(LeaseGate::renew);
+            holds.sync(); // the holds set while this node was away from Redis, or before it started
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster lease renewal failed", e);
         }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -183,18 +184,18 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     private void announceAndLog(Action.RuleFired<WorkItem> f) {
-        if (f.rule().action() == ReplyRule.Action.SUSPEND) {
-            shared.announce(new SharedLimits.Hold(f.path().site(), f.path().source(), f.until()));
-        }
+        boolean throttle = f.rule().action() == ReplyRule.Action.THROTTLE;
+        shared.announce(new SharedLimits.Hold(f.path().site(), f.path().source(), f.until(),
+                throttle ? f.rule().rate() : Optional.empty()));
         LOG.log(System.Logger.Level.WARNING,
-                (f.rule().action() == ReplyRule.Action.SUSPEND ? "site-suspended" : "site-throttled")
+                (throttle ? "site-throttled" : "site-suspended")
                         + " site=" + f.path().site() + " source=" + f.path().source() + " until=" + f.until()
                         + " rule=" + f.rule().index() + " reply=\"" + f.reply().replace('"', '\'') + "\"");
     }
 
     /** Tells the other nodes of an operator's hold on a site ({@link Instant#MIN}: lifted). */
     void announce(String site, Instant until) {
-        shared.announce(new SharedLimits.Hold(site, null, until));
+        shared.announce(SharedLimits.Hold.suspension(site, null, until));
     }
 
     private void startCourier(Action.Open<WorkItem> open, Instant now) {

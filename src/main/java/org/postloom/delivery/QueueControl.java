@@ -153,6 +153,9 @@ public final class QueueControl {
     public boolean resumeSite(String siteOrDomain) {
         return answer(schedule -> {
             scheduler.announce(siteOrDomain, Instant.MIN);
+            // Holds are kept under the site's name: a domain's resume lifts its site's too.
+            schedule.siteNamed(siteOrDomain).filter(site -> !site.equals(siteOrDomain))
+                    .ifPresent(site -> scheduler.announce(site, Instant.MIN));
             return schedule.resume(siteOrDomain);
         });
     }

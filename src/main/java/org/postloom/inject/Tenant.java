@@ -3,7 +3,8 @@ package org.postloom.inject;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongSupplier;
+import java.util.concurrent.TimeUnit;
+import org.postloom.delivery.schedule.Rate;
 import org.postloom.mail.Mailbox;
 
 /**
@@ -18,24 +19,27 @@ public final class Tenant {
     private final String name;
     private final Optional<String> token;
     private final Optional<String> pool;
-    private final Optional<TokenBucket> rate;
+    private final Optional<Rate> rate;
+    private final Optional<TenantRates.Gate> bucket;
     private final Set<String> senderDomains;
 
     /**
      * @param senderDomains envelope sender domains allowed, lower case; empty allows any
+     * @param rates         where the bucket of {@code rate} is kept (this node's memory, or Redis)
      */
     public Tenant(String name, Optional<String> token, Optional<String> pool, Optional<Rate> rate,
-                  Set<String> senderDomains, LongSupplier nanoTime) {
+                  Set<String> senderDomains, TenantRates rates) {
         this.name = name;
         this.token = token.filter(t -> !t.isBlank());
         this.pool = pool.filter(p -> !p.isBlank());
-        this.rate = rate.map(r -> new TokenBucket(r, nanoTime));
+        this.rate = rate;
+        this.bucket = rate.map(r -> rates.gate(name, r));
         this.senderDomains = Set.copyOf(senderDomains);
     }
 
     /** A tenant without token, pool, rate or sender restriction. */
     static Tenant unrestricted(String name) {
-        return new Tenant(name, Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), System::nanoTime);
+        return new Tenant(name, Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), TenantRates.local(System::nanoTime));
     }
 
     public String name() {
@@ -60,11 +64,21 @@ public final class Tenant {
 
     /** Takes one token per message; 429 when the rate is used up. */
     void admit(int messages) throws Refusal {
-        if (rate.isPresent()) rate.get().take(messages);
+        if (rate.isEmpty()) return;
+        Rate r = rate.get();
+        if (messages > r.count()) {
+            throw Refusal.tooManyRequests("recipients: " + messages + " messages are more than max-message-rate " + r
+                    + " ever admits at once", r.per().toSeconds());
+        }
+        long waitNanos = bucket.orElseThrow().take(messages);
+        if (waitNanos > 0) {
+            throw Refusal.tooManyRequests("recipients: the tenant's max-message-rate " + r + " is used up",
+                    TimeUnit.NANOSECONDS.toSeconds(waitNanos + 999_999_999));
+        }
     }
 
     /** Gives back the tokens of messages that were not queued after all. */
     void giveBack(int messages) {
-        rate.ifPresent(r -> r.giveBack(messages));
+        bucket.ifPresent(b -> b.giveBack(messages));
     }
 }

@@ -1,54 +1,49 @@
 package org.postloom.inject;
 
 import java.util.function.LongSupplier;
+import org.postloom.delivery.schedule.Rate;
 
 /**
- * A tenant's rate as a bucket the size of one period's amount (CONTRACT.md 4: {@code 5/min}
- * admits 5 at once, then one each 12 s). Each message (one per recipient) takes one token.
+ * A tenant's rate in memory, as a bucket the size of one period's amount (CONTRACT.md 4:
+ * {@code 5/min} admits 5 at once, then one each 12 s); or, as a node's share of a rate that
+ * {@code nodes} nodes keep alone, the amount over {@code nodes}, refilled that much slower. It is
+ * the same as the GCRA the shared buckets run in Redis with a tolerance of the amount less one.
  */
-final class TokenBucket {
+final class TokenBucket implements TenantRates.Gate {
 
-    private final Rate rate;
     private final LongSupplier nanoTime;
+    private final double capacity;
     private final double tokensPerNano;
     private double tokens;
     private long last;
 
-    TokenBucket(Rate rate, LongSupplier nanoTime) {
-        this.rate = rate;
+    TokenBucket(Rate rate, int nodes, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
-        this.tokensPerNano = (double) rate.amount() / rate.period().toNanos();
-        this.tokens = rate.amount();
+        this.capacity = (double) rate.count() / nodes;
+        this.tokensPerNano = capacity / rate.per().toNanos();
+        this.tokens = capacity;
         this.last = nanoTime.getAsLong();
     }
 
-    /**
-     * Takes {@code count} tokens if all are there; otherwise takes none and refuses with 429 and
-     * the seconds until they will be.
-     */
-    synchronized void take(int count) throws Refusal {
+    @Override
+    public synchronized long take(int count) {
         refill();
-        if (count > rate.amount()) {
-            throw Refusal.tooManyRequests("recipients: " + count + " messages are more than max-message-rate "
-                    + rate + " ever admits at once", rate.period().toSeconds());
+        if (tokens + 1e-9 >= count) {
+            tokens -= count;
+            return 0;
         }
-        if (tokens + 1e-9 < count) {
-            long waitNanos = (long) Math.ceil((count - tokens) / tokensPerNano);
-            throw Refusal.tooManyRequests("recipients: the tenant's max-message-rate " + rate + " is used up",
-                    (long) Math.ceil(waitNanos / 1e9));
-        }
-        tokens -= count;
+        return Math.max(1, (long) Math.ceil((count - tokens) / tokensPerNano));
     }
 
-    /** Gives back what a request took but did not queue. */
-    synchronized void giveBack(int count) {
+    @Override
+    public synchronized void giveBack(int count) {
         refill();
-        tokens = Math.min(rate.amount(), tokens + count);
+        tokens = Math.min(capacity, tokens + count);
     }
 
     private void refill() {
         long now = nanoTime.getAsLong();
-        tokens = Math.min(rate.amount(), tokens + (now - last) * tokensPerNano);
+        tokens = Math.min(capacity, tokens + (now - last) * tokensPerNano);
         last = now;
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postloom.delivery.schedule.Rate;
 
 /** Every refusal names its field, carries the contract's status, and queues nothing. */
 class RefusalsTest {
@@ -26,7 +27,7 @@ class RefusalsTest {
     @BeforeEach
     void open() throws Exception {
         var acme = new Tenant("acme", Optional.of("acme-token"), Optional.empty(),
-                Optional.of(Rate.parse("rate", "5/min")), Set.of("acme.test"), nanos::get);
+                Optional.of(Rate.parse("5/min")), Set.of("acme.test"), TenantRates.local(nanos::get));
         fixture = new InjectionFixture(dir, List.of(acme), Optional.of("admin-token"), 4096);
     }
 

@@ -55,6 +55,8 @@ public final class Schedule<W extends Routable> {
     private final List<Action<W>> pending = new ArrayList<>();
     /** Operators' holds on sites or domains not seen yet: they apply once mail for them appears. */
     private final Map<String, Instant> namedHolds = new HashMap<>();
+    /** Rules' holds from other nodes on paths of sites not seen here yet: they apply once mail for them appears. */
+    private final Map<String, List<SharedLimits.Hold>> pathHolds = new HashMap<>();
     private long order;
     private long nextConnection = 1;
 
@@ -125,6 +127,7 @@ public final class Schedule<W extends Routable> {
         return sites.computeIfAbsent(name, n -> {
             Site<W> created = new Site<>(n, mx, via, policy, shared);
             created.heldUntil = namedHolds.getOrDefault(n, Instant.MIN);
+            Optional.ofNullable(pathHolds.remove(n)).ifPresent(holds -> holds.forEach(hold -> holdPath(created, hold)));
             return created;
         });
     }
@@ -307,7 +310,19 @@ public final class Schedule<W extends Routable> {
     public void held(SharedLimits.Hold hold) {
         if (hold.source() == null && hold.until().equals(Instant.MIN)) resume(hold.site());
         else if (hold.source() == null) suspend(hold.site(), hold.until());
-        else find(hold.site()).ifPresent(s -> s.path(hold.source()).hold(hold.until()));
+        else if (sites.containsKey(hold.site())) holdPath(sites.get(hold.site()), hold);
+        else pathHolds.computeIfAbsent(hold.site(), n -> new ArrayList<>()).add(hold);
+    }
+
+    /** A rule's hold from another node on one path of the site: a suspension or a throttle. */
+    private static <W> void holdPath(Site<W> site, SharedLimits.Hold hold) {
+        PathState<W> path = site.path(hold.source());
+        hold.throttle().ifPresentOrElse(rate -> path.throttle(hold.until(), rate), () -> path.hold(hold.until()));
+    }
+
+    /** The name of the site, or of the site a domain's mail goes to, when known here. */
+    public Optional<String> siteNamed(String siteOrDomain) {
+        return find(siteOrDomain).map(Site::name);
     }
 
     /** Lifts every hold, throttle and back-off of the site's paths; its mail goes now. */

@@ -1,6 +1,7 @@
 package org.postloom.delivery.schedule;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -18,10 +19,10 @@ public interface SharedLimits {
     /** The connection leases of one egress path. */
     Leases leases(EgressPath path);
 
-    /** Tells the other nodes of a hold set here (a suspend rule fired, or an operator's order). */
+    /** Tells the other nodes, and those that start later, of a hold set here (a rule fired, or an operator's order). */
     void announce(Hold hold);
 
-    /** Holds set on other nodes, from now on. */
+    /** Holds set on other nodes: from now on, and those still in effect when this node joins (or rejoins) them. */
     void onHold(Consumer<Hold> listener);
 
     /** Events spaced by a rate; {@link #take} only after {@link #allows} said yes. */
@@ -48,10 +49,16 @@ public interface SharedLimits {
     }
 
     /**
-     * A hold on a site: on one source's path ({@code source} non-null: a suspend rule fired) or on
-     * all of them (an operator's), until {@code until}; {@link Instant#MIN} lifts the operator's hold.
+     * A hold on a site: on one source's path ({@code source} non-null: a reply rule fired) or on
+     * all of them (an operator's), until {@code until}; {@link Instant#MIN} lifts the operator's
+     * hold. A suspension, or with {@code throttle} a throttle to that message rate (rules only).
      */
-    record Hold(String site, String source, Instant until) {}
+    record Hold(String site, String source, Instant until, Optional<Rate> throttle) {
+
+        public static Hold suspension(String site, String source, Instant until) {
+            return new Hold(site, source, until, Optional.empty());
+        }
+    }
 
     /** One node: GCRA pacers in memory, no leases beyond the path's own count, no one to tell. */
     SharedLimits LOCAL = new SharedLimits() {

@@ -237,6 +237,25 @@ class ScheduleTest {
     }
 
     @Test
+    void anotherNodesRuleHoldsOnSitesNotSeenHereApplyOnceTheirMailAppears() {
+        Driver d = new Driver(limits(20, 100, null));
+        Instant until = d.now.plus(Duration.ofMinutes(10));
+        d.schedule.held(SharedLimits.Hold.suspension("mx.held.test", "", until));
+        d.schedule.held(new SharedLimits.Hold("mx.slow.test", "", until, Optional.of(Rate.parse("2/s"))));
+        d.queue(items("held.test", 3));
+        d.queue(items("slow.test", 100));
+        d.queue(items("free.test", 5));
+        d.run(Duration.ofSeconds(5), Duration.ofMillis(100));
+        assertThat(d.sentItems).filteredOn(i -> i.target().name().equals("held.test")).as("suspended").isEmpty();
+        assertThat(d.sentItems).filteredOn(i -> i.target().name().equals("slow.test")).as("2/s for 5 s").hasSizeBetween(10, 11);
+        assertThat(d.sentItems).filteredOn(i -> i.target().name().equals("free.test")).hasSize(5);
+        assertThat(d.schedule.sites(d.now)).filteredOn(s -> s.site().equals("mx.held.test")).singleElement()
+                .satisfies(s -> assertThat(s.paths().getFirst().suspendedUntil()).isEqualTo(until));
+        assertThat(d.schedule.sites(d.now)).filteredOn(s -> s.site().equals("mx.slow.test")).singleElement()
+                .satisfies(s -> assertThat(s.paths().getFirst().throttledUntil()).isEqualTo(until));
+    }
+
+    @Test
     void aDeferredItemWaitsUntilItIsDueAndARetryNowMakesItDue() {
         Driver d = new Driver(limits(20, 100, null));
         d.schedule.queue(Item.to("a.test", "1"), d.now.plus(Duration.ofMinutes(5)), d.now);
