@@ -2,6 +2,7 @@ package org.postloom.cluster;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -28,6 +29,7 @@ import java.util.function.Supplier;
  */
 final class RedisLink implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger("org.postloom.cluster");
     private static final Duration RETRY_CONNECT = Duration.ofSeconds(1);
 
     private final RedisURI uri;
@@ -115,8 +117,15 @@ final class RedisLink implements AutoCloseable {
 
     private <T> CompletionStage<T> watched(CompletionStage<T> call) {
         return call.whenComplete((value, error) -> {
-            if (error == null) health.succeeded();
-            else health.failed(error);
+            if (error == null) {
+                health.succeeded();
+            } else if (error instanceof RedisCommandExecutionException refused) {
+                // Redis answered, with an error (a script's, say): a fault to fix, not Redis away.
+                health.succeeded();
+                LOG.log(System.Logger.Level.WARNING, "cluster redis refused a command: " + refused.getMessage());
+            } else {
+                health.failed(error);
+            }
         });
     }
 

@@ -87,12 +87,12 @@ final class Scripts {
 
     /**
      * Stores a hold as its own key expiring when the hold ends (so a node that starts or
-     * reconnects later still finds it), listed in the set KEYS[1]. KEYS[2]: the hold's key; ARGV:
-     * the hold as text, its end in ms since the epoch.
+     * reconnects later still finds it), listed in the set KEYS[1]. ARGV: the hold's key, the hold
+     * as text, its end in ms since the epoch.
      */
     static final String HOLD = """
-            redis.call('SET', KEYS[2], ARGV[1], 'PXAT', ARGV[2])
-            redis.call('SADD', KEYS[1], KEYS[2])
+            redis.call('SET', ARGV[1], ARGV[2], 'PXAT', ARGV[3])
+            redis.call('SADD', KEYS[1], ARGV[1])
             return 1
             """;
 

@@ -29,16 +29,19 @@ final class SharedHolds {
     private final ClusterContext cluster;
     private final Clock clock;
     private final List<Consumer<Hold>> listeners = new CopyOnWriteArrayList<>();
-    /** The holds in effect here (set here or heard of), by key, with their end: none is applied twice. */
-    private final Map<String, Instant> known = new ConcurrentHashMap<>();
+    /** The holds in effect here (set here or heard of), by key: none is applied twice. */
+    private final Map<String, Hold> known = new ConcurrentHashMap<>();
 
     SharedHolds(ClusterContext cluster, Clock clock) {
         this.cluster = cluster;
         this.clock = clock;
     }
 
+    /** From now on, and those heard of already (Redis may answer before the schedule listens). */
     void onHold(Consumer<Hold> listener) {
         listeners.add(listener);
+        Instant now = clock.instant();
+        known.values().stream().filter(hold -> hold.until().isAfter(now)).forEach(listener);
     }
 
     void announce(Hold hold) {
@@ -48,7 +51,7 @@ final class SharedHolds {
             known.keySet().removeIf(key -> key.startsWith(KEY + hold.site() + "\t"));
             cluster.link().eval(Scripts.LIFT, ScriptOutputType.INTEGER, INDEX, KEY, hold.site());
         } else {
-            known.put(key(hold), hold.until());
+            known.put(key(hold), hold);
             cluster.link().eval(Scripts.HOLD, ScriptOutputType.INTEGER, INDEX, key(hold), text,
                     Long.toString(hold.until().toEpochMilli()));
         }
@@ -64,7 +67,7 @@ final class SharedHolds {
     /** Reads the holds stored in Redis and applies those not applied here yet (at start, on reconnect, now and then). */
     void sync() {
         Instant now = clock.instant();
-        known.values().removeIf(until -> until.isBefore(now));
+        known.values().removeIf(hold -> hold.until().isBefore(now));
         cluster.link().<List<String>>eval(Scripts.HOLDS, ScriptOutputType.MULTI, INDEX)
                 .thenAccept(stored -> stored.forEach(text -> apply(text.split("\t", -1), text, "redis")));
     }
@@ -81,7 +84,7 @@ final class SharedHolds {
         }
         if (lifts(hold)) {
             known.keySet().removeIf(key -> key.startsWith(KEY + hold.site() + "\t"));
-        } else if (!hold.until().isAfter(clock.instant()) || hold.until().equals(known.put(key(hold), hold.until()))) {
+        } else if (!hold.until().isAfter(clock.instant()) || hold.equals(known.put(key(hold), hold))) {
             return;
         }
         LOG.log(System.Logger.Level.INFO, "cluster-hold via=" + via + " from=" + f[0] + " site=" + hold.site() + " source="
