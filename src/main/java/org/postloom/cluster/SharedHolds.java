@@ -31,6 +31,12 @@ final class SharedHolds {
     private final List<Consumer<Hold>> listeners = new CopyOnWriteArrayList<>();
     /** The holds in effect here (set here or heard of), by key: none is applied twice. */
     private final Map<String, Hold> known = new ConcurrentHashMap<>();
+    /**
+     * When each site's holds were last lifted here: a reading of Redis asked for before that may
+     * predate the lift, and must not bring a lifted hold back (a new hold comes by pub/sub, or in
+     * the next reading).
+     */
+    private final Map<String, Instant> lifted = new ConcurrentHashMap<>();
 
     SharedHolds(ClusterContext cluster, Clock clock) {
         this.cluster = cluster;
@@ -48,7 +54,7 @@ final class SharedHolds {
         String text = text(cluster.node(), hold);
         cluster.link().publish(CHANNEL, text);
         if (lifts(hold)) {
-            known.keySet().removeIf(key -> key.startsWith(KEY + hold.site() + "\t"));
+            forget(hold.site());
             cluster.link().eval(Scripts.LIFT, ScriptOutputType.INTEGER, INDEX, KEY, hold.site());
         } else {
             known.put(key(hold), hold);
@@ -61,18 +67,20 @@ final class SharedHolds {
     void heard(String message) {
         String[] f = message.split("\t", -1);
         if (f.length == 5 && f[0].equals(cluster.node())) return;
-        apply(f, message, "pub/sub");
+        apply(f, message, "pub/sub", Instant.MAX);
     }
 
     /** Reads the holds stored in Redis and applies those not applied here yet (at start, on reconnect, now and then). */
     void sync() {
-        Instant now = clock.instant();
-        known.values().removeIf(hold -> hold.until().isBefore(now));
+        Instant asked = clock.instant();
+        known.values().removeIf(hold -> hold.until().isBefore(asked));
+        lifted.values().removeIf(at -> at.isBefore(asked.minusSeconds(60)));
         cluster.link().<List<String>>eval(Scripts.HOLDS, ScriptOutputType.MULTI, INDEX)
-                .thenAccept(stored -> stored.forEach(text -> apply(text.split("\t", -1), text, "redis")));
+                .thenAccept(stored -> stored.forEach(text -> apply(text.split("\t", -1), text, "redis", asked)));
     }
 
-    private void apply(String[] f, String text, String via) {
+    /** @param asked when the reading of Redis that brought it was asked for ({@link Instant#MAX}: pub/sub) */
+    private void apply(String[] f, String text, String via, Instant asked) {
         Hold hold;
         try {
             if (f.length != 5) throw new IllegalArgumentException("not 5 fields");
@@ -83,14 +91,20 @@ final class SharedHolds {
             return;
         }
         if (lifts(hold)) {
-            known.keySet().removeIf(key -> key.startsWith(KEY + hold.site() + "\t"));
-        } else if (!hold.until().isAfter(clock.instant()) || hold.equals(known.put(key(hold), hold))) {
+            forget(hold.site());
+        } else if (!hold.until().isAfter(clock.instant()) || !lifted.getOrDefault(hold.site(), Instant.MIN).isBefore(asked)
+                || hold.equals(known.put(key(hold), hold))) {
             return;
         }
         LOG.log(System.Logger.Level.INFO, "cluster-hold via=" + via + " from=" + f[0] + " site=" + hold.site() + " source="
                 + f[2] + " until=" + f[3] + " throttle=" + f[4]);
         listeners.forEach(l -> l.accept(hold));
         cluster.wake();
+    }
+
+    private void forget(String site) {
+        lifted.put(site, clock.instant());
+        known.keySet().removeIf(key -> key.startsWith(KEY + site + "\t"));
     }
 
     private static boolean lifts(Hold hold) {
