@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.postloom.delivery.schedule.Attempt;
 import org.postloom.delivery.client.Outcome;
+import org.postloom.events.RecipientOutcome;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.SpooledMessage;
 
@@ -37,6 +38,8 @@ final class Courier implements Runnable {
 
     private final long connection;
     private final NextHop hop;
+    /** The egress path's site, for events. */
+    private final String site;
     private final EgressSource source;
     private final Transport transport;
     private final OutcomeRecorder recorder;
@@ -48,12 +51,13 @@ final class Courier implements Runnable {
     private List<WorkItem> batch;
 
     /** @param messages reads a queued message back from the spool ({@code Spool::message}) */
-    Courier(long connection, NextHop hop, EgressSource source, List<WorkItem> first, int maxMessages,
+    Courier(long connection, NextHop hop, String site, EgressSource source, List<WorkItem> first, int maxMessages,
             Predicate<String> halts, Transport transport, OutcomeRecorder recorder, Consumer<Report> scheduler,
             Instant retryOnCrash, Function<QueueId, Optional<SpooledMessage>> messages) {
         this.connection = connection;
         this.messages = messages;
         this.hop = hop;
+        this.site = site;
         this.source = source;
         this.batch = first;
         this.maxMessages = maxMessages;
@@ -92,6 +96,15 @@ final class Courier implements Runnable {
         }
     }
 
+    /** Where the session's last item went: this path's site and source, the connection's two ends. */
+    private RecipientOutcome.Route route(Transport.Session session) {
+        Optional<Landing> at = session.landing();
+        return new RecipientOutcome.Route(site, at.map(Landing::mxHost).orElse(null),
+                at.map(l -> l.mx().getAddress().getHostAddress()).orElse(null),
+                source.name().isEmpty() ? null : source.name(),
+                at.map(l -> l.local().getHostAddress()).orElse(null), at.map(Landing::tlsProtocol).orElse(null));
+    }
+
     /** The reply as the rules see it: code and text, lines joined by a space. */
     static String ruleText(Outcome outcome) {
         return outcome.reply().toString().strip().replace("\r\n", " ");
@@ -117,7 +130,7 @@ final class Courier implements Runnable {
                 Parcel parcel = new Parcel(item, message.get());
                 List<List<Outcome>> outcomes = session.deliver(List.of(parcel));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
-                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), session.remoteMta(), parcel, outcomes.getFirst());
+                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), route(session), parcel, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;

@@ -199,7 +199,7 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     private void startCourier(Action.Open<WorkItem> open, Instant now) {
         couriers.incrementAndGet();
-        Courier courier = new Courier(open.connection(), NextHop.of(open.via()), settings.source(open.path().source()),
+        Courier courier = new Courier(open.connection(), NextHop.of(open.via()), open.path().site(), settings.source(open.path().source()),
                 open.batch(), open.maxMessages(), open.halts(), transport, recorder, this::report,
                 now.plus(settings.retry().minBackoff()), spool::message);
         Thread.ofVirtual().name("courier-" + open.path()).start(() -> {

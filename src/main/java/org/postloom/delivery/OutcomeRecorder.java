@@ -11,8 +11,6 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.postloom.delivery.schedule.Attempt;
 import java.io.IOException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.postloom.delivery.client.Outcome;
 import org.postloom.events.DeliveryEvents;
 import org.postloom.events.RecipientOutcome;
@@ -64,6 +62,17 @@ final class OutcomeRecorder {
      * @param remoteMta the host the item went to, for the reports; empty if none was reached
      */
     Attempt.Retry<WorkItem> record(String via, String remoteMta, Parcel item, List<Outcome> outcomes) {
+        return record(via, new RecipientOutcome.Route(item.item().hop().toString(), remoteMta.isEmpty() ? null : remoteMta,
+                null, null, null, null), item, outcomes);
+    }
+
+    /**
+     * As above, with where the attempt went as typed values (the report's Remote-MTA is the route's MX host).
+     *
+     * @param via the log's account of the connection
+     */
+    Attempt.Retry<WorkItem> record(String via, RecipientOutcome.Route route, Parcel item, List<Outcome> outcomes) {
+        String remoteMta = route.mxHost() == null ? "" : route.mxHost();
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
@@ -126,7 +135,7 @@ final class OutcomeRecorder {
             MessageLog.recipient(event, message.queueId(), rcpt, via, delay, status, next, reply);
         }
         try {
-            events.outcomes(message, route(item.item().hop(), via), outcomeEvents);
+            events.outcomes(message, route, outcomeEvents);
             if (!reports.failed().isEmpty()) bouncer.failed(message, reports.failed());
             if (!reports.delayed().isEmpty()) bouncer.delayed(message, reports.delayed());
             if (!reports.relayed().isEmpty()) bouncer.relayed(message, reports.relayed());
@@ -142,15 +151,5 @@ final class OutcomeRecorder {
     /** Whether the spool says this recipient's delay was reported already (the item's copy may be older). */
     private static boolean delayReported(List<RecipientState> stored, int index) {
         return stored.get(index) instanceof RecipientState.Deferred d && d.delayReported();
-    }
-
-    /** The {@code host=name[address]:port tls=...} parts of a transport's {@code via}, for events. */
-    private static final Pattern VIA = Pattern.compile(" host=(\\S+)\\[([^\\]]+)\\]:\\d+ tls=(\\S+)");
-
-    static RecipientOutcome.Route route(NextHop hop, String via) {
-        Matcher m = VIA.matcher(via);
-        if (!m.find()) return new RecipientOutcome.Route(hop.toString(), null, null, null);
-        String tls = m.group(3).equals("none") ? null : m.group(3).split("/")[0];
-        return new RecipientOutcome.Route(hop.toString(), m.group(1), m.group(2), tls);
     }
 }

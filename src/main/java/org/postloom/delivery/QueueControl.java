@@ -18,6 +18,9 @@ import java.util.function.Predicate;
 import org.postloom.delivery.schedule.Schedule;
 import org.postloom.delivery.schedule.SiteView;
 import java.util.stream.Collectors;
+import java.io.IOException;
+import org.postloom.events.DeliveryEvents;
+import org.postloom.events.RecipientOutcome;
 import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
@@ -47,11 +50,13 @@ public final class QueueControl {
     private final DeliveryScheduler scheduler;
     private final Spool spool;
     private final Bouncer bouncer;
+    private final DeliveryEvents events;
 
-    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer) {
+    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer, DeliveryEvents events) {
         this.scheduler = scheduler;
         this.spool = spool;
         this.bouncer = bouncer;
+        this.events = events;
     }
 
     public List<DestinationSummary> summary() {
@@ -159,7 +164,11 @@ public final class QueueControl {
 
     /**
      * Removes a message from the queue for good: its open recipients become failed (and, if asked,
-     * the sender gets a bounce saying so). Returns false if there is no such live message.
+     * the sender gets a bounce saying so), each with a {@code bounce} event of class {@code other}
+     * whose reply says the operator deleted it (CONTRACT.md section 3: a permanent end no MX
+     * gave; not an {@code expiration}, which is the queue's lifetime running out). As for an
+     * attempt, the events and the report are made before the states are recorded. Returns false
+     * if there is no such live message.
      */
     public boolean delete(QueueId id, boolean bounce) throws IntakeException {
         Optional<SpooledMessage> found = spool.message(id);
@@ -169,10 +178,17 @@ public final class QueueControl {
         String why = "550 5.0.0 Deleted from the queue by the operator";
         Map<Integer, RecipientState> states = new HashMap<>();
         List<Bouncer.Notice> failures = new ArrayList<>();
+        List<RecipientOutcome> deleted = new ArrayList<>();
         for (int i = 0; i < message.recipients().size(); i++) {
             if (message.recipients().get(i).isFinal()) continue;
             states.put(i, new RecipientState.Failed(why));
             failures.add(new Bouncer.Notice(i, "5.0.0", why, ""));
+            deleted.add(new RecipientOutcome(i, message.envelope().recipients().get(i), RecipientOutcome.Kind.DELETED, 550, "5.0.0", why));
+        }
+        try {
+            events.outcomes(message, RecipientOutcome.Route.NONE, deleted);
+        } catch (IOException e) {
+            throw new IntakeException(IntakeException.Kind.FAILED, "event journal: " + e.getMessage(), e);
         }
         if (bounce && !failures.isEmpty()) bouncer.failed(message, failures);
         spool.recordAll(id, states);

@@ -68,6 +68,11 @@ final class SuppressingTransport implements Transport {
             }
 
             @Override
+            public Optional<Landing> landing() {
+                return session.landing();
+            }
+
+            @Override
             public String remoteMta() {
                 return session.remoteMta();
             }

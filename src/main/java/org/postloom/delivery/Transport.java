@@ -46,6 +46,11 @@ public interface Transport {
             return Optional.empty();
         }
 
+        /** Where the last connection landed; empty if none was made (a DNS or connection failure). */
+        default Optional<Landing> landing() {
+            return Optional.empty();
+        }
+
         /** The host name of the server the last items went to (a report's Remote-MTA); empty if none. */
         default String remoteMta() {
             return "";
