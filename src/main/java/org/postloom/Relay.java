@@ -322,7 +322,7 @@ public final class Relay implements AutoCloseable {
     /** Takes back a message of a request that failed as a whole (see {@link Injector}). */
     private static void withdraw(QueueControl queue, QueueId id) {
         try {
-            queue.delete(id, false);
+            queue.withdraw(id);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not withdraw id=" + id + " of a failed injection: " + e);
         }

@@ -171,11 +171,22 @@ public final class QueueControl {
      * if there is no such live message.
      */
     public boolean delete(QueueId id, boolean bounce) throws IntakeException {
+        return remove(id, bounce, "550 5.0.0 Deleted from the queue by the operator");
+    }
+
+    /**
+     * Takes back a message of an HTTP injection that failed as a whole (no 200 was given): as a
+     * delete without a bounce message, its recipients' events saying why.
+     */
+    public boolean withdraw(QueueId id) throws IntakeException {
+        return remove(id, false, "550 5.0.0 Withdrawn: the injection request that queued it failed");
+    }
+
+    private boolean remove(QueueId id, boolean bounce, String why) throws IntakeException {
         Optional<SpooledMessage> found = spool.message(id);
         if (found.isEmpty()) return false;
         answer(schedule -> schedule.remove(i -> i.queueId().equals(id)));
         SpooledMessage message = found.get();
-        String why = "550 5.0.0 Deleted from the queue by the operator";
         Map<Integer, RecipientState> states = new HashMap<>();
         List<Bouncer.Notice> failures = new ArrayList<>();
         List<RecipientOutcome> deleted = new ArrayList<>();
