@@ -111,7 +111,7 @@ public final class EventJournal implements AutoCloseable {
                 lines = List.copyOf(pending);
                 pending.clear();
             }
-            if (unhealthy != null) throw new IOException("event journal is unhealthy", unhealthy);
+            if (closing || unhealthy != null) throw new IOException("event journal is " + (closing ? "closed" : "unhealthy"), unhealthy);
             write(lines);
         } finally {
             writing.unlock();
