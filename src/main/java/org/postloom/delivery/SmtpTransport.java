@@ -230,11 +230,6 @@ public final class SmtpTransport implements Transport {
         }
 
         @Override
-        public String remoteMta() {
-            return connection == null || host == null ? "" : host;
-        }
-
-        @Override
         public Optional<Landing> landing() {
             return Optional.ofNullable(landing);
         }

@@ -73,11 +73,6 @@ final class SuppressingTransport implements Transport {
             }
 
             @Override
-            public String remoteMta() {
-                return session.remoteMta();
-            }
-
-            @Override
             public void close() {
                 session.close();
             }

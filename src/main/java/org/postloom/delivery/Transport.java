@@ -46,14 +46,9 @@ public interface Transport {
             return Optional.empty();
         }
 
-        /** Where the last connection landed; empty if none was made (a DNS or connection failure). */
+        /** Where the last item went (its MX host is a report's Remote-MTA); empty if no connection carried it. */
         default Optional<Landing> landing() {
             return Optional.empty();
-        }
-
-        /** The host name of the server the last items went to (a report's Remote-MTA); empty if none. */
-        default String remoteMta() {
-            return "";
         }
 
         /** Says goodbye (QUIT) and closes. */

@@ -24,6 +24,13 @@ import java.util.function.Supplier;
  * (before, it waited for the journal's own commit, then for the spool's, on two threads whose
  * batches did not line up). A line is handed to readers (the sinks) only once it is forced.
  *
+ * <p>Why the journal still has its own fsync (one per spool commit that carries events, not per
+ * event): an outcome recorded in the spool must never be on disk without its event, and two files
+ * give no order between their writes, so the journal must be forced before the spool's batch is
+ * written. Dropping that force needs either the events inside the spool's own log (a record type
+ * spool recovery would have to skip) or recovery handing back the final recipient states it now
+ * forgets, to make lost events again; both change spool recovery, left for later.
+ *
  * <p>Each file is named by the number of its first event; a new one begins after
  * {@code fileSize} bytes, opening with a line from {@code header} (state that must outlive the
  * older files, such as attempt counts); lines that begin with <code>{"_</code> are not events.
