@@ -138,10 +138,10 @@ public final class DeliveryEvents implements AutoCloseable {
      */
     public void outcomes(SpooledMessage message, RecipientOutcome.Route route, List<RecipientOutcome> outcomes) throws IOException {
         Instant now = clock.instant();
-        // Without a sink, bounces and expirations are still made for the recent ring (both are
-        // terminal, so no attempt count is left behind; earlier attempts went uncounted).
+        // Without a sink, bounces (an operator's delete too) and expirations are still made for the
+        // recent ring (all terminal, so no attempt count is left behind; earlier attempts went uncounted).
         List<RecipientOutcome> wanted = journal != null ? outcomes
-                : outcomes.stream().filter(o -> o.kind() == RecipientOutcome.Kind.FAILED || o.kind() == RecipientOutcome.Kind.EXPIRED).toList();
+                : outcomes.stream().filter(o -> o.kind().type == EventType.BOUNCE || o.kind().type == EventType.EXPIRATION).toList();
         List<Event> made = new ArrayList<>(wanted.size());
         Map<Integer, BounceClass> bounced = new HashMap<>(); // by recipient index: each bounce is classified once
         if (!wanted.isEmpty()) {
