@@ -151,7 +151,7 @@ public final class Relay implements AutoCloseable {
         // Reception events are made durable just before each message is committed (issue 14).
         Intake intake = new Intake(events.receptions(withEgressSource(spool, pools)), signer, tenants.tenantOfSmtpUser,
                 tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
-        QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
+        QueueControl queueControl = new QueueControl(delivery, spool);
         siteMetrics(metrics, queueControl);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));

@@ -1,7 +1,6 @@
 package org.postloom.delivery;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -46,12 +45,10 @@ public final class QueueControl {
 
     private final DeliveryScheduler scheduler;
     private final Spool spool;
-    private final Bouncer bouncer;
 
-    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer) {
+    public QueueControl(DeliveryScheduler scheduler, Spool spool) {
         this.scheduler = scheduler;
         this.spool = spool;
-        this.bouncer = bouncer;
     }
 
     public List<DestinationSummary> summary() {
@@ -167,15 +164,13 @@ public final class QueueControl {
         answer(schedule -> schedule.remove(i -> i.queueId().equals(id)));
         SpooledMessage message = found.get();
         String why = "550 5.0.0 Deleted from the queue by the operator";
+        var byOperator = Optional.of(new RecipientState.Attempted("5.0.0", "", scheduler.now()));
         Map<Integer, RecipientState> states = new HashMap<>();
-        List<Bouncer.Notice> failures = new ArrayList<>();
         for (int i = 0; i < message.recipients().size(); i++) {
-            if (message.recipients().get(i).isFinal()) continue;
-            states.put(i, new RecipientState.Failed(why));
-            failures.add(new Bouncer.Notice(i, "5.0.0", why, ""));
+            if (!message.recipients().get(i).isFinal()) states.put(i, new RecipientState.Failed(why, byOperator));
         }
-        if (bounce && !failures.isEmpty()) bouncer.failed(message, failures);
-        spool.recordAll(id, states);
+        // The message is final now: one failure report for all its failed recipients, if asked.
+        scheduler.messageReports().record(message, states, new MessageReports.Occasion(scheduler.now(), false, scheduler.now(), bounce));
         MessageLog.deleted(id, states.size(), bounce);
         return true;
     }
