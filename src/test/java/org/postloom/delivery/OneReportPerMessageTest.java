@@ -132,6 +132,22 @@ class OneReportPerMessageTest {
         }
     }
 
+    @Test
+    void withBounceMessagesOffNoReportIsQueuedAndTheMessageStillEnds() throws Exception {
+        try (Spool spool = open(dir)) {
+            SpooledMessage message = queue(spool, List.of(RecipientDsn.NONE));
+            MutableClock clock = new MutableClock(ARRIVAL);
+            Bouncer silent = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock, 1_000_000)
+                    .withMessages(false);
+            new OutcomeRecorder(spool, silent, Defaults.retryPolicy(), Duration.ofHours(4), clock,
+                    java.util.random.RandomGenerator.getDefault(), DeliveryMetrics.none(),
+                    org.postloom.events.DeliveryEvents.none())
+                    .record("test", "mx.a.test", Parcel.of(message, List.of(0), A), List.of(
+                            new Outcome.Failed(Reply.of(550, "5.1.1", "no such user"), Outcome.Scope.RECIPIENT, true)));
+            assertThat(spool.messages()).as("no report queued, and the message is done").isEmpty();
+        }
+    }
+
     private static SpooledMessage queue(Spool spool, List<RecipientDsn> dsn) throws Exception {
         List<Mailbox> rcpts = java.util.stream.IntStream.range(0, dsn.size()).mapToObj(i -> new Mailbox("r" + i, "dest.test")).toList();
         var env = new Envelope(spool.newQueueId(), new Mailbox("s", "sender.test"), rcpts, Envelope.BodyType.SEVEN_BIT, false,
