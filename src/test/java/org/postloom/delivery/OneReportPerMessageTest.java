@@ -132,6 +132,33 @@ class OneReportPerMessageTest {
         }
     }
 
+    /** Two couriers end the two sites' items of one message at the same moment: one report, never none or two. */
+    @Test
+    void twoItemsOfAMessageRecordedAtOnceMakeExactlyOneReport() throws Exception {
+        try (Spool spool = open(dir)) {
+            OutcomeRecorder recorder = recorder(spool, new MutableClock(ARRIVAL.plusSeconds(60)));
+            Outcome refused = new Outcome.Failed(Reply.of(550, "5.1.1", "no such user"), Outcome.Scope.RECIPIENT, true);
+            int messages = 20;
+            for (int n = 0; n < messages; n++) {
+                SpooledMessage message = queue(spool, List.of(RecipientDsn.NONE, RecipientDsn.NONE));
+                var together = new java.util.concurrent.CyclicBarrier(2);
+                List<Thread> couriers = List.of(A, B).stream().map(hop -> Thread.ofVirtual().start(() -> {
+                    int rcpt = hop == A ? 0 : 1;
+                    try {
+                        together.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    recorder.record("test", "mx." + hop, Parcel.of(message, List.of(rcpt), hop), List.of(refused));
+                })).toList();
+                for (Thread t : couriers) t.join();
+            }
+            List<SpooledMessage> queued = spool.messages();
+            assertThat(queued).as("only reports are left").allMatch(m -> m.envelope().sender().isNull());
+            assertThat(queued).as("one report per message").hasSize(messages);
+        }
+    }
+
     @Test
     void withBounceMessagesOffNoReportIsQueuedAndTheMessageStillEnds() throws Exception {
         try (Spool spool = open(dir)) {
