@@ -75,13 +75,7 @@ final class OutcomeRecorder {
             Mailbox rcpt = message.envelope().recipients().get(index);
             Outcome outcome = outcomes.get(i);
             String reply = outcome.reply().toString().strip();
-            RecipientOutcome.Kind kind = switch (outcome) {
-                case Outcome.Delivered d -> RecipientOutcome.Kind.DELIVERED;
-                case Outcome.Failed f when SuppressingTransport.SUPPRESSED.equals(f.reply()) -> RecipientOutcome.Kind.SUPPRESSED;
-                case Outcome.Failed f -> RecipientOutcome.Kind.FAILED;
-                case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
-                case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;
-            };
+            RecipientOutcome.Kind kind = kindOf(outcome, expired);
             String status = outcome.reply().enhancedStatus();
             // An expiration reports what its bounce message says (RFC 3463 5.4.7), with the last reply.
             String eventStatus = kind == RecipientOutcome.Kind.EXPIRED ? "5.4.7" : status;
@@ -124,6 +118,17 @@ final class OutcomeRecorder {
             return new Attempt.Retry<>(item.item(), now.plus(retry.minBackoff()));
         }
         return again.isEmpty() ? null : new Attempt.Retry<>(item.item().withRecipients(again), next);
+    }
+
+    /** What the event journal calls this outcome. */
+    private static RecipientOutcome.Kind kindOf(Outcome outcome, boolean expired) {
+        return switch (outcome) {
+            case Outcome.Delivered d -> RecipientOutcome.Kind.DELIVERED;
+            case Outcome.Failed f when SuppressingTransport.SUPPRESSED.equals(f.reply()) -> RecipientOutcome.Kind.SUPPRESSED;
+            case Outcome.Failed f -> RecipientOutcome.Kind.FAILED;
+            case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
+            case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;
+        };
     }
 
     /** The {@code host=name[address]:port tls=...} parts of a transport's {@code via}, for events. */
