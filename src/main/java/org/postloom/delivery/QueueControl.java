@@ -76,9 +76,16 @@ public final class QueueControl {
                 .map(e -> new Entry(e.item().hop().toString(), e.item(), e.due())).toList();
     }
 
-    public List<QueuedMessage> messages(String destination) {
+    /**
+     * The {@code limit} oldest messages queued for {@code destination}. They are picked from the
+     * schedule in memory; only their envelopes are read from the spool.
+     */
+    public List<QueuedMessage> messages(String destination, int limit) {
         return answer(schedule -> entries(schedule).stream()
                 .filter(e -> e.destination().equals(destination))
+                .sorted(Comparator.<Entry>comparingLong(e -> e.item().message().arrivalMillis())
+                        .thenComparing(e -> e.item().message().queueId().value()))
+                .limit(limit)
                 .flatMap(e -> spool.message(e.item().message().queueId()).stream().map(m -> {
                     // The envelope is read back from the spool: the schedule holds only the id.
                     List<Mailbox> rcpts = e.item().recipients().stream().map(i -> m.envelope().recipients().get(i)).toList();
