@@ -123,6 +123,16 @@ final class Driver {
         forget(connection);
     }
 
+    /** The connection's first item got {@code reply} and a rule fired; the rest were not tried; it waits for more. */
+    void throttled(long connection, String reply) {
+        List<Item> batch = carrying.get(connection);
+        List<Attempt.Retry<Item>> retry = List.of(new Attempt.Retry<>(batch.getFirst(), now.plus(Duration.ofMinutes(5))));
+        budget.merge(connection, batch.size() - 1, Integer::sum);
+        schedule.report(connection, new Attempt<>(1, retry, batch.subList(1, batch.size()), List.of(reply), false,
+                reply, true, budget.get(connection)), now);
+        carrying.put(connection, new ArrayList<>());
+    }
+
     long busy() {
         return carrying.values().stream().filter(b -> !b.isEmpty()).count();
     }

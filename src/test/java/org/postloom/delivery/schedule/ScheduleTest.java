@@ -159,7 +159,8 @@ class ScheduleTest {
     }
 
     private static ReplyRule rule(int index, String reply, ReplyRule.Action action, Duration duration, String rate) {
-        return new ReplyRule(index, SiteMatch.ANY, Pattern.compile(reply), action, duration, Optional.ofNullable(rate).map(Rate::parse));
+        return new ReplyRule(index, SiteMatch.ANY, Pattern.compile(reply), action, duration, Optional.ofNullable(rate).map(Rate::parse),
+                Optional.empty());
     }
 
     @Test
@@ -192,7 +193,7 @@ class ScheduleTest {
     }
 
     @Test
-    void aThrottleRuleSlowsThePathForItsDuration() {
+    void aThrottleRuleSlowsThePathForItsDurationOnTheSameConnectionAndTheRateComesBackAfter() {
         ReplyRule slow = rule(0, "4\\.7\\.28", ReplyRule.Action.THROTTLE, Duration.ofMinutes(1), "2/s");
         Driver d = new Driver(new ShapingPolicy(new PathLimits(1, 10_000, Optional.empty(), Optional.empty()), Map.of(),
                 List.of(slow), Map.of(), 1000));
@@ -200,13 +201,53 @@ class ScheduleTest {
         d.tick();
         long c = d.carrying.keySet().iterator().next();
         assertThat(d.carrying.get(c)).hasSize(500);
-        d.replied(c, "451 4.7.28 rate limited", false);
+        d.throttled(c, "451 4.7.28 rate limited");
         int before = d.sent.size();
         d.tick();
         assertThat(d.all(Action.RuleFired.class)).hasSize(1);
+        assertThat(d.all(Action.HangUp.class)).as("the connection is not hung up").isEmpty();
         d.run(Duration.ofSeconds(10), Duration.ofMillis(100));
-        assertThat(d.sent.size() - before).as("2/s for 10 s").isBetween(20, 21);
-        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().throttledUntil()).isNotNull();
+        assertThat(d.sent.size() - before).as("2/s for 10 s, the 451'd item first, not at its own back-off").isBetween(20, 21);
+        assertThat(d.sentItems.get(before).id()).isEqualTo("ms.test#0");
+        assertThat(d.opens()).as("all on the first connection").hasSize(1);
+        assertThat(d.all(Action.Hand.class)).allMatch(h -> ((Action.Hand<?>) h).connection() == c);
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().throttledUntil()).isEqualTo(Driver.T0.plus(Duration.ofMinutes(1)));
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().rate()).isEqualTo("2/s");
+        d.now = Driver.T0.plus(Duration.ofMinutes(1));
+        int throttledEnd = d.sent.size();
+        d.run(Duration.ofSeconds(1), Duration.ofMillis(100));
+        assertThat(d.sent.size() - throttledEnd).as("no cap once the throttle ends").isGreaterThan(400);
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().throttledUntil()).isNull();
+    }
+
+    @Test
+    void aThrottleWithMaxConnectionsHangsUpTheConnectionsAboveItAfterTheirTransactionAndOpensNoMore() {
+        ReplyRule slow = new ReplyRule(0, SiteMatch.ANY, Pattern.compile("4\\.7\\.28"), ReplyRule.Action.THROTTLE,
+                Duration.ofSeconds(30), Optional.of(Rate.parse("100/s")), Optional.of(1));
+        Driver d = new Driver(new ShapingPolicy(new PathLimits(3, 5, Optional.empty(), Optional.empty()), Map.of(),
+                List.of(slow), Map.of(), 1000));
+        for (Item one : items("ms.test", 3)) {
+            d.queue(one);
+            d.tick();
+        }
+        assertThat(d.carrying).as("three connections, one item each").hasSize(3);
+        d.queue(items("more.ms.test", 100));
+        d.mx.put("more.ms.test", "mx.ms.test");
+        List<Long> open = List.copyOf(d.carrying.keySet());
+        d.throttled(open.get(0), "451 4.7.28 rate limited");
+        d.tick();
+        d.allSucceed();
+        d.tick();
+        assertThat(d.all(Action.HangUp.class)).as("two hang up, each after its transaction; none is cut off mid-way")
+                .hasSize(2);
+        assertThat(d.carrying).hasSize(1);
+        d.peakConnections = 0;
+        d.run(Duration.ofSeconds(5), Duration.ofMillis(100));
+        assertThat(d.peakConnections).as("one connection while the throttle holds").isEqualTo(1);
+        d.now = Driver.T0.plus(Duration.ofSeconds(30));
+        d.queue(items("ms.test", 1000));
+        d.run(Duration.ofSeconds(1), Duration.ofMillis(100));
+        assertThat(d.peakConnections).as("the usual three after it").isEqualTo(3);
     }
 
     @Test
