@@ -153,6 +153,34 @@ final class Driver {
         }
     }
 
+    /**
+     * Runs the loop for {@code total} with connections that take {@code perMessage} for each item
+     * (and {@code perMessage} more to open), and a loop that wakes {@code lateBy} after each wake-up
+     * it asked for, as a busy machine's does. Connections report as soon as their batch is done.
+     */
+    void runBusy(Duration total, Duration perMessage, Duration lateBy) {
+        Instant end = now.plus(total);
+        Map<Long, Instant> doneAt = new HashMap<>();
+        while (now.isBefore(end)) {
+            for (Action<Item> a : tick()) {
+                switch (a) {
+                    case Action.Open<Item> o -> doneAt.put(o.connection(), now.plus(perMessage.multipliedBy(o.batch().size() + 1)));
+                    case Action.Hand<Item> h -> doneAt.put(h.connection(), now.plus(perMessage.multipliedBy(h.batch().size())));
+                    default -> { }
+                }
+            }
+            for (var e : List.copyOf(doneAt.entrySet())) {
+                if (e.getValue().isAfter(now) || !carrying.containsKey(e.getKey())) continue;
+                doneAt.remove(e.getKey());
+                succeed(e.getKey());
+            }
+            Instant next = schedule.nextWake(now).orElse(end);
+            for (Instant t : doneAt.values()) if (t.isBefore(next)) next = t;
+            next = next.plus(lateBy);
+            now = next.isAfter(now) ? next : now.plusNanos(1);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     List<Action.Open<Item>> opens() {
         return actions.stream().filter(a -> a instanceof Action.Open).map(a -> (Action.Open<Item>) a).toList();

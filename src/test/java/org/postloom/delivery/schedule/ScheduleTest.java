@@ -121,6 +121,21 @@ class ScheduleTest {
         assertThat(perWindow.values()).as("a burst of a twentieth of a second's worth at most").allMatch(n -> n <= 100 + 5 + 1);
     }
 
+    /**
+     * 1,000 domains on one site at 500/s, connections that take 30 ms a message (20 of them carry
+     * 666/s) and a loop that wakes 5 ms late each time: the schedule hands out the cap, within 5 %.
+     * (Dealing the catch-up one item per connection instead was tried: each batch then paid the
+     * loop's lateness once per message, and 35 ms / 10 ms late fell to 3,604 from 4,839.)
+     */
+    @Test
+    void theRateIsMetWhenConnectionsAreSlowAndTheLoopWakesLate() {
+        Driver d = new Driver(Driver.limits(20, 100, "500/s"));
+        d.queue(IntStream.range(0, 20_000).mapToObj(i -> Item.to("d" + i % 1000 + ".test", "m" + i)).toArray(Item[]::new));
+        for (int i = 0; i < 1000; i++) d.mx.put("d" + i + ".test", "mx.one.test");
+        d.runBusy(Duration.ofSeconds(10), Duration.ofMillis(30), Duration.ofMillis(5));
+        assertThat(d.sent.size()).as("500/s for 10 s").isBetween(4750, 5050);
+    }
+
     @Test
     void theConnectionRateSpacesNewConnections() {
         ShapingPolicy policy = ShapingPolicy.standard().withDefaults(
