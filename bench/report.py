@@ -6,8 +6,8 @@ import html
 import json
 import sys
 
-MTA_ORDER = ["postloom", "postfix", "haraka"]
-COLORS = {"postloom": "#2b6cb0", "postfix": "#c05621", "haraka": "#2f855a"}
+MTA_ORDER = ["postloom", "postfix", "haraka", "none"]
+COLORS = {"postloom": "#2b6cb0", "postfix": "#c05621", "haraka": "#2f855a", "none": "#718096"}
 
 
 def _num(v, fmt="{:,.0f}"):
@@ -75,6 +75,19 @@ def markdown(doc):
                 note.append(f"machine {100 * r['busy_before']:.0f}% busy before")
             if r.get("rate_limit"):
                 note.append(f"paced at {r['rate_limit']:,}/s")
+            if m == "none":
+                note.append("no relay: generator straight into the sink (the ceiling)")
+            ceiling = by.get((sc["name"], "none"), {}).get("delivered_per_s")
+            if m != "none" and ceiling and r.get("delivered_per_s"):
+                note.append(f"{100 * r['delivered_per_s'] / ceiling:.0f} % of the ceiling")
+            rt = r.get("retry")
+            if rt:
+                note.append(f"first attempt {rt['first_attempt_per_s']:,.0f}/s; to final delivery p50 "
+                            f"{rt['p50_ms'] / 1000:.2f} s, p99 {rt['p99_ms'] / 1000:.2f} s; drain {rt['drain_s']:.1f} s after the load")
+            wu = r.get("warmup")
+            if wu:
+                note.append(f"warm-up {wu['rounds']} round{'s' if wu['rounds'] > 1 else ''}"
+                            + (f", steady at {wu['per_s'][-1]:,.0f}/s" if wu["steady"] else ", NOT steady"))
             if r.get("shaped"):
                 sh = r["shaped"]
                 note.append(f"shaped to {sh['limit_per_s']}/s: steady {sh['steady_per_s']:.1f}/s, "
@@ -88,7 +101,7 @@ def markdown(doc):
             if r.get("peak_pss"):
                 rss_s += f", Σ PSS {_mb(r['peak_pss'])}"
             out.append(f"| {sc['title']} | {m} | {_num(r.get('accepted_per_s'))} | {_num(r.get('delivered_per_s'))} | "
-                       f"{_ratio(r.get('delivered_per_s'), pf.get('delivered_per_s')) if m != 'postfix' else ''} | "
+                       f"{_ratio(r.get('delivered_per_s'), pf.get('delivered_per_s')) if m not in ('postfix', 'none') else ''} | "
                        f"{_num(lat.get('p50'), '{:.1f}')} | {_num(lat.get('p99'), '{:.1f}')} | {_num(lat.get('p999'), '{:.1f}')} | "
                        f"{_num(r.get('cpu_s_per_1000'), '{:.2f}')} | {rss_s} | {'; '.join(note)} |")
     idle = [r for r in doc["results"] if "idle" in r]
@@ -106,7 +119,8 @@ def markdown(doc):
     if doc.get("notes"):
         out += [""] + [f"- {n}" for n in doc["notes"]]
     out += ["", "accepted/s: the generator's 250s per second. delivered/s: messages counted at the sink, divided by "
-            "the time from the start of the load until the sink had them all. Latency: flush of the final \".\" to "
+            "the time from the start of the load until the sink had them all. Warm-up: before each cell, rounds of "
+            "its own load until two rounds in a row deliver within 10 % of each other (at most 8). Latency: flush of the final \".\" to "
             "the reply (bench blast; smtp-source rows have none). CPU: user+system seconds of all the MTA's "
             "processes from just before the load until the last delivery, per 1,000 messages. Durability: Postloom "
             "and Postfix fsync before 250; Haraka does not.", ""]

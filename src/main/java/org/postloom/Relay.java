@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -67,9 +68,9 @@ import org.postloom.mail.Mailbox;
 
 /**
  * The relay put together from its parts, in the order the data flows backwards: the spool
- * first (recovery must finish before anyone is told 250, and it hands the live queue to
- * delivery), then the delivery engine, the admin plane, and last the SMTP listeners. A graceful
- * stop goes the other way.
+ * first (it takes new messages at once and hands the live queue to delivery once recovery has
+ * read it, in the background), then the delivery engine, the admin plane, and last the SMTP
+ * listeners. A graceful stop goes the other way.
  */
 public final class Relay implements AutoCloseable {
 
@@ -117,13 +118,13 @@ public final class Relay implements AutoCloseable {
 
         checkAtLeast("postloom.spool.segment-size", config.spool().segmentSize(), 1 << 16);
         checkAtLeast("postloom.spool.compaction-bandwidth", config.spool().compactionBandwidth(), 1 << 16);
-        // The inbox exists first: recovery publishes the live queue into it during open().
+        // The inbox exists first: recovery publishes the live queue into it once it has read the spool.
         Inbox inbox = new Inbox();
         Timer forces = Timer.builder("postloom.spool.fsync").description("group commit fsync latency")
                 .publishPercentileHistogram().register(metrics);
         DistributionSummary batchSize = DistributionSummary.builder("postloom.spool.batch.records")
                 .description("records per group commit").register(metrics);
-        spool = Spool.open(config.spool().dir(), settings.spoolOptions(clock), inbox::offer, (records, nanos) -> {
+        spool = Spool.start(config.spool().dir(), settings.spoolOptions(clock), inbox::offer, (records, nanos) -> {
             forces.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(records);
         });
@@ -151,7 +152,7 @@ public final class Relay implements AutoCloseable {
         // Reception events are made durable just before each message is committed (issue 14).
         Intake intake = new Intake(events.receptions(withEgressSource(spool, pools)), signer, tenants.tenantOfSmtpUser,
                 tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
-        QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
+        QueueControl queueControl = new QueueControl(delivery, spool);
         siteMetrics(metrics, queueControl);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
@@ -165,8 +166,16 @@ public final class Relay implements AutoCloseable {
                 settings.connectionLimits(), spool, TlsUpgrade.with(ServerTls.of(keys)), clock, new SmtpMetrics(metrics), intake);
         smtp.start();
         health.listening();
-        LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir()
-                + " recovered=" + spool.recovery().messages());
+        LOG.log(System.Logger.Level.INFO, "started hostname=" + hostname + " spool=" + config.spool().dir());
+        spool.beginRecovery(); // now, not before: the listeners' start does not share the CPU with it
+    }
+
+    /**
+     * Completes exceptionally if the relay cannot go on: today only when recovery of the spool
+     * meets a record it cannot decode (acknowledged mail would be lost if it went on).
+     */
+    public CompletableFuture<?> failure() {
+        return spool.recovery().thenCompose(report -> new CompletableFuture<>());
     }
 
     private static void checkAtLeast(String setting, long value, long minimum) {

@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.postloom.delivery.QueueControl;
 import org.postloom.events.BounceClass;
 import org.postloom.events.EventType;
@@ -33,6 +34,9 @@ import org.postloom.mail.QueueId;
 public final class AdminServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.admin");
+    /** Messages listed per {@code GET /queue/{destination}} unless {@code limit} says otherwise. */
+    private static final int QUEUE_PAGE = 1000;
+    private static final int MAX_QUEUE_PAGE = 10_000;
 
     private final ObjectMapper json = json();
     private final Optional<byte[]> token;
@@ -100,7 +104,7 @@ public final class AdminServer implements AutoCloseable {
                 .send(metrics.scrape().getBytes(StandardCharsets.UTF_8)));
         r.get("/queue", (req, res) -> send(res, Status.OK_200, queue.summary()));
         r.post("/queue/retry", (req, res) -> send(res, Status.OK_200, new Views.Count(queue.retryAll())));
-        r.get("/queue/{destination}", (req, res) -> send(res, Status.OK_200, Views.of(queue.messages(param(req, "destination")))));
+        r.get("/queue/{destination}", this::queuedMessages);
         r.post("/queue/{destination}/retry", (req, res) ->
                 send(res, Status.OK_200, new Views.Count(queue.retryDestination(param(req, "destination")))));
         r.post("/queue/{destination}/suspend", (req, res) -> {
@@ -199,18 +203,35 @@ public final class AdminServer implements AutoCloseable {
             send(res, Status.BAD_REQUEST_400, new Views.Error("type: unknown event type " + name));
             return;
         }
-        String text = req.query().first("limit").orElse("20");
+        OptionalInt limit = limit(req, res, 20, recent.capacity());
+        if (limit.isPresent()) send(res, Status.OK_200, recent.recent(type.get(), limit.getAsInt()));
+    }
+
+    /**
+     * {@code GET /queue/{destination}?limit=1000}: the oldest queued messages of a destination. The
+     * envelopes are read from disk, so a backlog of millions is listed a page at a time.
+     */
+    private void queuedMessages(ServerRequest req, ServerResponse res) throws IOException {
+        OptionalInt limit = limit(req, res, QUEUE_PAGE, MAX_QUEUE_PAGE);
+        if (limit.isPresent()) {
+            send(res, Status.OK_200, Views.of(queue.messages(param(req, "destination"), limit.getAsInt())));
+        }
+    }
+
+    /** The {@code limit} query parameter, or a 400 naming it (then empty). */
+    private OptionalInt limit(ServerRequest req, ServerResponse res, int byDefault, int max) throws IOException {
+        String text = req.query().first("limit").orElse(Integer.toString(byDefault));
         int limit;
         try {
             limit = Integer.parseInt(text);
         } catch (NumberFormatException e) {
             limit = 0;
         }
-        if (limit < 1 || limit > recent.capacity()) {
-            send(res, Status.BAD_REQUEST_400, new Views.Error("limit: '" + text + "' is not a number from 1 to " + recent.capacity()));
-            return;
+        if (limit < 1 || limit > max) {
+            send(res, Status.BAD_REQUEST_400, new Views.Error("limit: '" + text + "' is not a number from 1 to " + max));
+            return OptionalInt.empty();
         }
-        send(res, Status.OK_200, recent.recent(type.get(), limit));
+        return OptionalInt.of(limit);
     }
 
     /** Bearer token, compared in constant time so its bytes cannot be guessed one by one. */

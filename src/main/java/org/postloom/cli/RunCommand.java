@@ -32,6 +32,9 @@ final class RunCommand implements Callable<Integer> {
             stopped.countDown();
             ShutdownSafeLogManager.resetAtExit();
         }, "shutdown"));
+        // A failure the relay cannot go on after (the log has said why) ends the process: the
+        // shutdown hook closes the relay gracefully, and the exit status tells the supervisor.
+        relay.failure().whenComplete((never, failed) -> System.exit(1));
         stopped.await();
         return 0;
     }

@@ -1,7 +1,6 @@
 package org.postloom.delivery;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -46,12 +45,10 @@ public final class QueueControl {
 
     private final DeliveryScheduler scheduler;
     private final Spool spool;
-    private final Bouncer bouncer;
 
-    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer) {
+    public QueueControl(DeliveryScheduler scheduler, Spool spool) {
         this.scheduler = scheduler;
         this.spool = spool;
-        this.bouncer = bouncer;
     }
 
     public List<DestinationSummary> summary() {
@@ -79,9 +76,16 @@ public final class QueueControl {
                 .map(e -> new Entry(e.item().hop().toString(), e.item(), e.due())).toList();
     }
 
-    public List<QueuedMessage> messages(String destination) {
+    /**
+     * The {@code limit} oldest messages queued for {@code destination}. They are picked from the
+     * schedule in memory; only their envelopes are read from the spool.
+     */
+    public List<QueuedMessage> messages(String destination, int limit) {
         return answer(schedule -> entries(schedule).stream()
                 .filter(e -> e.destination().equals(destination))
+                .sorted(Comparator.<Entry>comparingLong(e -> e.item().message().arrivalMillis())
+                        .thenComparing(e -> e.item().message().queueId().value()))
+                .limit(limit)
                 .flatMap(e -> spool.message(e.item().message().queueId()).stream().map(m -> {
                     // The envelope is read back from the spool: the schedule holds only the id.
                     List<Mailbox> rcpts = e.item().recipients().stream().map(i -> m.envelope().recipients().get(i)).toList();
@@ -167,15 +171,13 @@ public final class QueueControl {
         answer(schedule -> schedule.remove(i -> i.queueId().equals(id)));
         SpooledMessage message = found.get();
         String why = "550 5.0.0 Deleted from the queue by the operator";
+        var byOperator = Optional.of(new RecipientState.Attempted("5.0.0", "", scheduler.now()));
         Map<Integer, RecipientState> states = new HashMap<>();
-        List<Bouncer.Notice> failures = new ArrayList<>();
         for (int i = 0; i < message.recipients().size(); i++) {
-            if (message.recipients().get(i).isFinal()) continue;
-            states.put(i, new RecipientState.Failed(why));
-            failures.add(new Bouncer.Notice(i, "5.0.0", why, ""));
+            if (!message.recipients().get(i).isFinal()) states.put(i, new RecipientState.Failed(why, byOperator));
         }
-        if (bounce && !failures.isEmpty()) bouncer.failed(message, failures);
-        spool.recordAll(id, states);
+        // The message is final now: one failure report for all its failed recipients, if asked.
+        scheduler.messageReports().record(message, states, new MessageReports.Occasion(scheduler.now(), false, scheduler.now(), bounce));
         MessageLog.deleted(id, states.size(), bounce);
         return true;
     }

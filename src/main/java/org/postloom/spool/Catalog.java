@@ -16,8 +16,13 @@ import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 
 /**
- * The live queue in memory, and which segments are still needed. Entries are applied by one
- * thread (recovery, then the writer) after they are durable; anyone may read.
+ * The live queue in memory, and which segments are still needed. Entries are applied after they
+ * are durable, by the writer and, at start, by recovery on its own thread (each reading other
+ * segments, so their changes concern other messages; the mutators are serialized all the same,
+ * since the tables of repeated strings are shared); anyone may read.
+ *
+ * <p>While recovery runs, segments not yet read look empty: nothing is reclaimed and nothing is
+ * compacted until {@link #recovered()}.
  *
  * <p>Only what scheduling and reading back need is held per message ({@link Stored}, about 200
  * bytes with its map entry): the envelope stays on disk. Domains and replies repeat across
@@ -80,13 +85,23 @@ final class Catalog {
     private final ConcurrentSkipListMap<Long, Usage> segments = new ConcurrentSkipListMap<>();
     private final Map<String, String> interned = new HashMap<>();
     private final Map<String, List<String>> singleDomains = new HashMap<>();
+    private volatile boolean recovering = true;
 
-    void addSegment(long segment) {
+    synchronized void addSegment(long segment) {
         segments.putIfAbsent(segment, new Usage());
     }
 
-    void removeSegment(long segment) {
+    synchronized void removeSegment(long segment) {
         segments.remove(segment);
+    }
+
+    /** Recovery has read every segment: from now on segments may be reclaimed and compacted. */
+    void recovered() {
+        recovering = false;
+    }
+
+    boolean isRecovering() {
+        return recovering;
     }
 
     /** Live messages; a map's size is cheap, unlike listing them. */
@@ -123,7 +138,13 @@ final class Catalog {
 
     /** Live messages for scheduling, oldest arrival first. */
     List<QueueEntry> entries() {
+        return entriesUpTo(Long.MAX_VALUE);
+    }
+
+    /** Live messages whose record lies in {@code segment} or an older one, oldest arrival first. */
+    List<QueueEntry> entriesUpTo(long segment) {
         return live.values().stream()
+                .filter(s -> s.segment() <= segment)
                 .sorted(Comparator.<Stored>comparingLong(s -> s.ref().arrivalMillis())
                         .thenComparing(s -> s.ref().queueId().value()))
                 .map(Stored::entry)
@@ -135,7 +156,7 @@ final class Catalog {
      *
      * @return the message to hand to scheduling, if the entry queued one
      */
-    QueueEntry apply(LogEntry entry, long segment, long payloadOffset) {
+    synchronized QueueEntry apply(LogEntry entry, long segment, long payloadOffset) {
         return switch (entry) {
             case LogEntry.MessageQueued q -> queue(q.envelope(), null, segment, payloadOffset, 0,
                     q.bodyStart() - 4, q.bodySize());
@@ -148,11 +169,11 @@ final class Catalog {
     }
 
     /** Sets a segment's length as it stands on disk. */
-    void sized(long segment, long bytes) {
+    synchronized void sized(long segment, long bytes) {
         usage(segment).bytes = bytes;
     }
 
-    void closed(long segment, long atNanos) {
+    synchronized void closed(long segment, long atNanos) {
         usage(segment).closedAtNanos = atNanos;
     }
 
@@ -232,6 +253,7 @@ final class Catalog {
     /** Segments that may be deleted now, oldest first, never {@code active}. */
     List<Long> reclaimable(long active) {
         var deletable = new ArrayList<Long>();
+        if (recovering) return deletable;
         for (var e : segments.entrySet()) {
             long segment = e.getKey();
             if (segment == active) continue;
@@ -250,6 +272,7 @@ final class Catalog {
      */
     Set<Long> pinning(long active) {
         var pinned = new HashSet<Long>();
+        if (recovering) return pinned;
         for (var e : segments.entrySet()) {
             if (e.getKey() == active || e.getValue().liveMessages > 0) continue;
             for (long older : List.copyOf(e.getValue().olderSegmentsReferred)) {
@@ -271,10 +294,16 @@ final class Catalog {
 
     private RecipientState internReply(RecipientState state) {
         return switch (state) {
-            case RecipientState.Deferred d -> new RecipientState.Deferred(d.nextAttempt(), intern(d.reply()), d.delayReported());
-            case RecipientState.Failed f -> new RecipientState.Failed(intern(f.reply()));
+            case RecipientState.Deferred d -> new RecipientState.Deferred(d.nextAttempt(), intern(d.reply()), d.delayReported(),
+                    d.attempted().map(this::intern));
+            case RecipientState.Failed f -> new RecipientState.Failed(intern(f.reply()), f.attempted().map(this::intern));
             default -> state;
         };
+    }
+
+    /** A report's particulars with their status and host kept once: a few distinct ones repeat. */
+    private RecipientState.Attempted intern(RecipientState.Attempted a) {
+        return new RecipientState.Attempted(intern(a.status()), intern(a.remoteMta()), a.at());
     }
 
     /** Most messages have one recipient: one list per distinct domain serves them all. */

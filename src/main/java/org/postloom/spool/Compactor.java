@@ -101,6 +101,7 @@ final class Compactor implements AutoCloseable {
 
     /** The oldest segment worth compacting now, or -1. */
     private long pick() {
+        if (catalog.isRecovering()) return -1; // segments not yet read look empty
         long active = writer.activeSegment();
         boolean pressure = usableSpace.getAsLong() < 2 * minFreeSpace;
         Set<Long> pinning = catalog.pinning(active);

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.FileStore;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,6 +19,8 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.postloom.intake.MessageStore;
@@ -36,8 +39,8 @@ import org.postloom.mail.QueueId;
  * and the body with {@link #openBody} when it is about to send, and records outcomes with
  * {@link #record}. A background {@link Compactor} rewrites the live messages of mostly-final
  * segments so that the files stay in proportion to the live mail. The consumer
- * runs on the thread calling {@code open} for recovered messages, then on the writer thread: it
- * must only hand the message on (a lock-free inbox), never block.
+ * runs on the recovery thread for recovered messages and on the writer thread for new ones, at
+ * the same time: it must only hand the message on (a lock-free inbox), never block.
  */
 public final class Spool implements MessageStore, AutoCloseable {
 
@@ -48,19 +51,20 @@ public final class Spool implements MessageStore, AutoCloseable {
     private final FileStore fileStore;
     private final Catalog catalog;
     private final QueueIds queueIds;
-    private final RecoveryReport recovery;
+    private final CompletableFuture<RecoveryReport> recovery = new CompletableFuture<>();
+    private final AtomicBoolean recoveryBegun = new AtomicBoolean();
+    private Runnable beginRecovery;
     private final GroupCommitWriter writer;
     private final SegmentReaders readers;
     private final Compactor compactor;
 
     private Spool(SpoolOptions options, SegmentDirectory directory, FileStore fileStore, Catalog catalog,
-                  RecoveryReport recovery, GroupCommitWriter writer, SegmentReaders readers) {
+                  GroupCommitWriter writer, SegmentReaders readers) {
         this.options = options;
         this.directory = directory;
         this.fileStore = fileStore;
         this.catalog = catalog;
         this.queueIds = new QueueIds(options.clock());
-        this.recovery = recovery;
         this.writer = writer;
         this.readers = readers;
         this.compactor = new Compactor(directory, catalog, writer, options.compactionBandwidth(),
@@ -78,19 +82,58 @@ public final class Spool implements MessageStore, AutoCloseable {
     /** As {@link #open(Path, SpoolOptions, Consumer)}, telling {@code observer} about each group commit. */
     public static Spool open(Path dir, SpoolOptions options, Consumer<QueueEntry> onDurable,
                              CommitObserver observer) throws IOException {
+        var spool = start(dir, options, onDurable, observer);
+        try {
+            spool.beginRecovery();
+            spool.awaitRecovery();
+            return spool;
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens (or creates) the spool in {@code dir} and returns as soon as it takes new messages;
+     * {@link #beginRecovery()} then recovers the live queue in the background (see
+     * {@link Recovery}), and each recovered message reaches {@code onDurable} once every segment
+     * has been read; {@link #recovery()} completes then. New messages go to a segment of their
+     * own, after the recovered ones, and reach {@code onDurable} once durable, as always.
+     */
+    public static Spool start(Path dir, SpoolOptions options, Consumer<QueueEntry> onDurable,
+                              CommitObserver observer) throws IOException {
         var directory = new SegmentDirectory(dir);
         var fileStore = Files.getFileStore(directory.dir());
+        directory.clearIncoming();
         var catalog = new Catalog();
-        var recovery = Recovery.run(directory, catalog);
-        var segments = directory.segments();
-        long active = segments.isEmpty() ? 1 : segments.getLast(); // appending resumes after the cut tail
-        var channel = segments.isEmpty() ? directory.create(active) : directory.openForAppend(active);
-        catalog.addSegment(active);
-        catalog.entries().forEach(onDurable);
+        var found = new ArrayList<>(directory.segments());
+        long truncated = found.isEmpty() ? 0 : Recovery.cutTornTail(directory, found.getLast());
+        found.forEach(catalog::addSegment);
+        long active;
+        FileChannel channel;
+        if (!found.isEmpty() && Files.size(directory.path(found.getLast())) == 0) {
+            active = found.removeLast(); // nothing in it to recover: appending starts there
+            channel = directory.openForAppend(active);
+        } else {
+            active = found.isEmpty() ? 1 : found.getLast() + 1;
+            channel = directory.create(active);
+            catalog.addSegment(active);
+        }
         var readers = new SegmentReaders(directory);
         var writer = new GroupCommitWriter(directory, catalog, new SegmentAppender(active, channel),
                 options.segmentSize(), onDurable, observer, readers::deleted);
-        return new Spool(options, directory, fileStore, catalog, recovery, writer, readers);
+        var spool = new Spool(options, directory, fileStore, catalog, writer, readers);
+        spool.beginRecovery = () -> Recovery.start(directory, catalog, List.copyOf(found), truncated, onDurable,
+                writer::isHealthy, spool.recovery);
+        return spool;
+    }
+
+    /**
+     * Starts reading the segments found at {@link #start} on a thread of its own. The relay calls
+     * it once its listeners are up, so that the start itself does not share the CPU with it.
+     */
+    public void beginRecovery() {
+        if (recoveryBegun.compareAndSet(false, true)) beginRecovery.run();
     }
 
     @Override
@@ -231,8 +274,20 @@ public final class Spool implements MessageStore, AutoCloseable {
         }
     }
 
-    public RecoveryReport recovery() {
+    /** What recovery found; completes once every recovered message has been handed on. */
+    public CompletableFuture<RecoveryReport> recovery() {
         return recovery;
+    }
+
+    /** Waits for recovery; its failure (an unreadable record) as the IOException it was. */
+    public RecoveryReport awaitRecovery() throws IOException {
+        try {
+            return recovery.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
     }
 
     /** False after a failed fsync left no segment to write to, or after {@link #close()}. */

@@ -121,6 +121,25 @@ class AdminApiTest {
     }
 
     @Test
+    void aDestinationIsListedOldestFirstAPageAtATime() throws Exception {
+        assertThat(post("/queue/" + enc(dest) + "/suspend").statusCode()).isEqualTo(200);
+        try {
+            String first = send("a@client.test", "page1@x.test");
+            send("a@client.test", "page2@x.test");
+            send("a@client.test", "page3@x.test");
+            Await.until("three queued", () -> json.readTree(get("/queue/" + enc(dest)).body()).size() >= 3);
+            JsonNode page = json.readTree(get("/queue/" + enc(dest) + "?limit=1").body());
+            assertThat(page.size()).isEqualTo(1);
+            assertThat(page.get(0).get("id").asText()).isEqualTo(first);
+            var bad = get("/queue/" + enc(dest) + "?limit=0");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(json.readTree(bad.body()).get("error").asText()).startsWith("limit:");
+        } finally {
+            post("/queue/" + enc(dest) + "/resume");
+        }
+    }
+
+    @Test
     void deleteRemovesAMessageAndBouncesIt() throws Exception {
         post("/queue/" + enc(dest) + "/suspend");
         String id = send("owner@client.test", "doomed@x.test");

@@ -64,6 +64,7 @@ class DkimVerifyTest {
 
     @AfterAll
     static void stopDns() throws Exception {
+        if (verifier != null) verifier.close();
         if (dns != null) dns.close();
     }
 

@@ -56,8 +56,8 @@ class HttpInjectionIT {
         byte[] pdf = new byte[3000];
         new Random(7).nextBytes(pdf);
         try (DnsmasqServer dns = dns(TestKeys.dnsmasqTxt("s1._domainkey.acme.test", TestKeys.txt(key)));
-             CapturingSink sink = CapturingSink.start(MX, CapturingSink.ACCEPT_ALL)) {
-            DkimPy dkim = DkimPy.require(dns.address());
+             CapturingSink sink = CapturingSink.start(MX, CapturingSink.ACCEPT_ALL);
+             DkimPy dkim = DkimPy.require(dns.address())) {
             Setup setup = setup(dns, sink.port(), Map.of("postloom.dkim.\"acme.test\".s1",
                     TestKeys.pkcs8(work, "s1.pem", key).toString()));
             relays.start(setup.settings);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,9 @@ final class RelayProcess implements AutoCloseable {
     /** Generous: on a loaded 2-core machine a JVM with Helidon took over 20 s to start. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern STARTED = Pattern.compile("started hostname=\\S+ .*recovered=(\\d+)");
+    /** Logged once the listeners accept; the spool's queue is recovered after it, in the background. */
+    private static final Pattern STARTED = Pattern.compile("(\\S+) INFO org.postloom started hostname=");
+    private static final Pattern RECOVERED = Pattern.compile("spool: recovered segments=\\d+ messages=(\\d+)");
 
     /**
      * How to run a relay. The spool lives in {@code workDir/spool}, so a second start on the same
@@ -103,6 +106,7 @@ final class RelayProcess implements AutoCloseable {
     private String host;
     private final OptionalInt implicitTlsPort;
     private final int recoveredAtStart;
+    private Instant startedAt;
 
     private RelayProcess(Process process, Path logFile, int smtpPort, int adminPort, OptionalInt implicitTlsPort,
                          int recovered) {
@@ -114,7 +118,10 @@ final class RelayProcess implements AutoCloseable {
         this.recoveredAtStart = recovered;
     }
 
-    /** Starts the relay and returns once it logged that it is up (listeners bound, recovery done). */
+    /**
+     * Starts the relay and returns once it logged that it is up and has recovered its queue
+     * (listeners bound, then recovery done: {@link #startedAt()} is when it began accepting).
+     */
     static RelayProcess start(Settings settings) throws IOException, InterruptedException {
         Files.createDirectories(settings.workDir);
         int[] ports = freeLoopbackPorts(4, settings.host);
@@ -145,23 +152,27 @@ final class RelayProcess implements AutoCloseable {
 
         Process process = builder.start();
         boolean up = Await.within(START_TIMEOUT, () -> {
-            if (STARTED.matcher(readLog(logFile)).find()) return true;
+            String log = readLog(logFile);
+            if (STARTED.matcher(log).find() && RECOVERED.matcher(log).find()) return true;
             if (!process.isAlive()) {
                 fail("the relay exited with " + process.exitValue() + " before it started; its log:\n" + readLog(logFile));
             }
             return false;
         });
         if (up) {
-            Matcher started = STARTED.matcher(readLog(logFile));
-            if (started.find()) {
+            String log = readLog(logFile);
+            Matcher started = STARTED.matcher(log);
+            Matcher recovered = RECOVERED.matcher(log);
+            if (started.find() && recovered.find()) {
                 var relay = new RelayProcess(process, logFile, smtpPort, ports[2], implicitTlsPort,
-                        Integer.parseInt(started.group(1)));
+                        Integer.parseInt(recovered.group(1)));
+                relay.startedAt = Instant.parse(started.group(1));
                 relay.host = settings.host;
                 return relay;
             }
         }
         process.destroyForcibly().waitFor();
-        return fail("the relay did not log 'started hostname=' within " + START_TIMEOUT + "; its log:\n"
+        return fail("the relay did not log 'started hostname=' and 'spool: recovered' within " + START_TIMEOUT + "; its log:\n"
                 + readLog(logFile));
     }
 
@@ -203,7 +214,12 @@ final class RelayProcess implements AutoCloseable {
         return process.pid();
     }
 
-    /** The N of the start line's {@code recovered=N}: live messages found in the spool at start. */
+    /** When the relay logged that its listeners accept (its own clock, the machine's). */
+    Instant startedAt() {
+        return startedAt;
+    }
+
+    /** The N of the recovery line's {@code messages=N}: live messages found in the spool at start. */
     int recoveredAtStart() {
         return recoveredAtStart;
     }

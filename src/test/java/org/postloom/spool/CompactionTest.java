@@ -91,31 +91,29 @@ class CompactionTest {
             live = queueWithTail(opened.spool());
         }
         Path before = copyOf(dir, dir.resolveSibling(dir.getFileName() + "-before"));
-        long active = lastSegment(before);
-        long activeLength = Files.size(segment(before, active));
-        // A large segment size: the copies all go into the segment that was active before.
+        // Each start writes to a segment after the recovered ones; with a large segment size the
+        // copies all go into that one.
+        long copies = lastSegment(before) + 1;
         try (var compacting = TestSpool.open(dir, TestSpool.options().withSegmentSize(1L << 30))) {
             await("old segments compacted away", Duration.ofSeconds(30),
                     () -> compacting.spool().stats().segments() <= 2);
         }
-        byte[] after = Files.readAllBytes(segment(dir, active));
-        assertThat(after.length).isGreaterThan((int) activeLength);
+        byte[] after = Files.readAllBytes(segment(dir, copies));
+        assertThat(after.length).isPositive();
 
         List<Integer> cuts = new ArrayList<>();
-        for (int cut = (int) activeLength; cut < after.length; cut += 1 + (after.length - (int) activeLength) / 24) {
-            cuts.add(cut);
-        }
+        for (int cut = 0; cut < after.length; cut += 1 + after.length / 24) cuts.add(cut);
         cuts.add(after.length);
         Path crash = dir.resolveSibling(dir.getFileName() + "-crash");
         for (int cut : cuts) {
             copyOf(before, crash);
-            try (var file = new RandomAccessFile(segment(crash, active).toFile(), "rw")) {
+            try (var file = new RandomAccessFile(segment(crash, copies).toFile(), "rw")) {
                 file.write(after, 0, cut);
                 file.setLength(cut);
             }
             try (var reopened = TestSpool.open(crash, TestSpool.options().withSegmentSize(SEGMENT))) {
                 assertQueueIs(reopened.spool(), live);
-                assertThat(reopened.spool().recovery().messages()).as("cut at " + cut).isEqualTo(live.size());
+                assertThat(reopened.spool().awaitRecovery().messages()).as("cut at " + cut).isEqualTo(live.size());
             }
         }
     }
@@ -153,7 +151,7 @@ class CompactionTest {
             assertThat(present).hasSizeBetween(ids.size() - 2, ids.size() - 1);
             assertThat(ids).containsAll(present);
             assertThat(present).contains(ids.getFirst(), ids.get(20), ids.getLast());
-            assertThat(reopened.spool().recovery().truncatedBytes()).isPositive();
+            assertThat(reopened.spool().awaitRecovery().truncatedBytes()).isPositive();
         } finally {
             recovery.removeHandler(handler);
         }

@@ -68,7 +68,7 @@ class CrashRecoveryTest {
         try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             var present = new HashSet<>(TestMail.ids(reopened.spool().messages()));
             assertThat(present).as("exactly the acknowledged messages").isEqualTo(acknowledged);
-            assertThat(reopened.spool().recovery().truncatedBytes()).isZero();
+            assertThat(reopened.spool().awaitRecovery().truncatedBytes()).isZero();
             assertBodiesWhole(reopened.spool());
         }
     }

@@ -41,8 +41,8 @@ class PrependTest {
         }
         try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             var spool = reopened.spool();
-            assertThat(spool.recovery().messages()).isEqualTo(3);
-            assertThat(spool.recovery().truncatedBytes()).isZero();
+            assertThat(spool.awaitRecovery().messages()).isEqualTo(3);
+            assertThat(spool.awaitRecovery().truncatedBytes()).isZero();
             assertStored(spool, a, small, SIGNATURE);
             assertStored(spool, b, large, SECOND, SIGNATURE);
             assertStored(spool, c, new byte[0], SIGNATURE);

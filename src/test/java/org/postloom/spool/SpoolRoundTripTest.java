@@ -40,8 +40,8 @@ class SpoolRoundTripTest {
 
         try (var reopened = TestSpool.open(dir, TestSpool.options())) {
             var spool = reopened.spool();
-            assertThat(spool.recovery().messages()).isEqualTo(2);
-            assertThat(spool.recovery().truncatedBytes()).isZero();
+            assertThat(spool.awaitRecovery().messages()).isEqualTo(2);
+            assertThat(spool.awaitRecovery().truncatedBytes()).isZero();
             assertThat(TestMail.ids(spool.messages())).containsExactlyElementsOf(TestMail.entryIds(reopened.published()));
 
             var first = spool.message(a.queueId()).orElseThrow();

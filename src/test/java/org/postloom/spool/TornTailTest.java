@@ -55,12 +55,12 @@ class TornTailTest {
             Path dir = copyOriginal(length);
             try (var opened = TestSpool.open(dir, TestSpool.options())) {
                 assertKeptOnly(opened.spool(), "cut at " + length);
-                assertThat(opened.spool().recovery().truncatedBytes()).isEqualTo(length - lastRecordStart);
+                assertThat(opened.spool().awaitRecovery().truncatedBytes()).isEqualTo(length - lastRecordStart);
                 commit(opened.spool(), 1, body("after", 50));
             }
             try (var reopened = TestSpool.open(dir, TestSpool.options())) {
                 assertThat(reopened.spool().messages()).hasSize(kept.size() + 1);
-                assertThat(reopened.spool().recovery().truncatedBytes()).isZero();
+                assertThat(reopened.spool().awaitRecovery().truncatedBytes()).isZero();
             }
         }
     }
