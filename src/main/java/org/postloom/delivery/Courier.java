@@ -18,7 +18,8 @@ import org.postloom.spool.SpooledMessage;
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,
  * report to the scheduler, and, while the connection is fit, wait for the scheduler to hand it
  * more work for the same egress path (connection reuse), until it gets none. A reply that makes a
- * reply rule fire stops it at once: the rest of its batch goes back untouched. Each work item's
+ * reply rule fire stops its batch at once: the rest goes back untouched, and the connection, if
+ * still fit, waits for what the schedule decides (a suspension hangs it up, a throttle paces it). Each work item's
  * envelope is read back from the spool just before it is sent ({@link Parcel}); an item whose
  * message became final meanwhile (an operator deleted it) is dropped.
  */
@@ -31,7 +32,7 @@ final class Courier implements Runnable {
      * {@code attempt}, when it has closed after the scheduler told it to hang up.
      *
      * @param next completed by the scheduler with more work, or an empty list to hang up; null
-     *             when the courier hangs up anyway (connection unfit, budget spent, halted): then
+     *             when the courier hangs up anyway (connection unfit, budget spent, site failed): then
      *             the connection is closed before the report is sent
      */
     record Report(long connection, Attempt<WorkItem> attempt, CompletableFuture<List<WorkItem>> next) {}
@@ -155,7 +156,9 @@ final class Courier implements Runnable {
         String lastError = all.stream().filter(o -> !(o instanceof Outcome.Delivered))
                 .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
         int budget = maxMessages - carriedBefore - done;
-        boolean again = !halted && !siteFailed && budget > 0 && session.isReusable() && done == batch.size();
+        // A rule that fired stops the batch, not the connection: the schedule hangs it up if the
+        // path is now suspended, and otherwise hands it work at the throttled pace.
+        boolean again = !siteFailed && budget > 0 && session.isReusable() && (halted || done == batch.size());
         List<WorkItem> untouched = batch.subList(done, batch.size());
         return new Report(connection, new Attempt<>(done, retries, untouched, replies, siteFailed, lastError, again, budget),
                 again ? new CompletableFuture<>() : null);
