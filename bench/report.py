@@ -80,6 +80,10 @@ def markdown(doc):
             ceiling = by.get((sc["name"], "none"), {}).get("delivered_per_s")
             if m != "none" and ceiling and r.get("delivered_per_s"):
                 note.append(f"{100 * r['delivered_per_s'] / ceiling:.0f} % of the ceiling")
+            rt = r.get("retry")
+            if rt:
+                note.append(f"first attempt {rt['first_attempt_per_s']:,.0f}/s; to final delivery p50 "
+                            f"{rt['p50_ms'] / 1000:.2f} s, p99 {rt['p99_ms'] / 1000:.2f} s; drain {rt['drain_s']:.1f} s after the load")
             wu = r.get("warmup")
             if wu:
                 note.append(f"warm-up {wu['rounds']} round{'s' if wu['rounds'] > 1 else ''}"

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Parses one delivery status notification (RFC 3464 in RFC 6522 multipart/report) from stdin
 with Python's standard email package and prints what it found, one item a line, tab-separated,
-values escaped (backslash, newline, carriage return, tab), for ParsedReport.java to read."""
+values escaped (backslash, newline, carriage return, tab), for ParsedReport.java to read.
+The internationalized forms of RFC 6533 (message/global-delivery-status, message/global,
+message/global-headers) are read too; the email package parses them as message/* parts."""
 import email
+import email.parser
 import email.policy
 import sys
 
@@ -15,7 +18,11 @@ def out(*items):
     print("\t".join(esc(i) for i in items))
 
 
-message = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.compat32)
+# Read as UTF-8 text (RFC 6532: internationalized header fields are UTF-8); bytes that are not
+# UTF-8 pass through unchanged, as surrogates in and out.
+sys.stdout.reconfigure(errors="surrogateescape")
+message = email.message_from_string(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"),
+                                    policy=email.policy.compat32)
 out("header", "Subject", message.get("Subject", ""))
 out("header", "To", message.get("To", ""))
 out("header", "Content-Type", message.get_content_type())
@@ -34,7 +41,21 @@ for index, part in enumerate(parts):
         for number, block in enumerate(blocks[1:]):
             for name, value in block.items():
                 out("recipient", number, name, " ".join(value.split()))
-    elif index == 2 and part.get_content_type() == "message/rfc822":
+    elif part.get_content_type() == "message/global-delivery-status":
+        inner = part.get_payload()[0]
+        for name, value in inner.items():
+            out("message", name, " ".join(value.split()))
+        rest = inner.get_payload()
+        blocks = [b for b in rest.replace("\r\n", "\n").split("\n\n") if b.strip()]
+        for number, block in enumerate(blocks):
+            fields = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(block)
+            for name, value in fields.items():
+                out("recipient", number, name, " ".join(value.split()))
+    elif index == 2 and part.get_content_type() == "message/global-headers":
+        inner = part.get_payload()[0]
+        out("returned-subject", inner.get("Subject", ""))
+        out("returned-body", "".join(name + ": " + value + "\n" for name, value in inner.items()))
+    elif index == 2 and part.get_content_type() in ("message/rfc822", "message/global"):
         inner = part.get_payload()[0]
         out("returned-subject", inner.get("Subject", ""))
         out("returned-body", inner.get_payload())

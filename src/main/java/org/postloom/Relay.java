@@ -136,7 +136,7 @@ public final class Relay implements AutoCloseable {
 
         Gauge.builder("postloom.spool.free.bytes", config.spool().dir(), Relay::usableBytes)
                 .description("usable bytes on the spool's file system").register(metrics);
-        events = DeliveryEvents.start(eventSettings(), config.spool().dir(), spool::openBody, clock);
+        events = DeliveryEvents.start(eventSettings(), config.spool().dir(), spool, clock);
         events.backlogs().keySet().forEach(sink -> Gauge.builder("postloom.events.backlog", events,
                 e -> e.backlogs().getOrDefault(sink, 0L)).tag("sink", sink).register(metrics));
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
@@ -153,7 +153,7 @@ public final class Relay implements AutoCloseable {
         // Reception events are made durable just before each message is committed (issue 14).
         Intake intake = new Intake(events.receptions(withEgressSource(spool, pools)), signer, tenants.tenantOfSmtpUser,
                 tenantCounter(metrics, tenants).andThen(envelope -> queued.increment()));
-        QueueControl queueControl = new QueueControl(delivery, spool, bouncer);
+        QueueControl queueControl = new QueueControl(delivery, spool, events);
         siteMetrics(metrics, queueControl);
         idempotency = IdempotencyStore.open(config.spool().dir().resolve("idempotency.log"), Duration.ofHours(24), clock);
         Injector injector = new Injector(intake, hostname, config.limits().messageSize(), clock, id -> withdraw(queueControl, id));
@@ -332,7 +332,7 @@ public final class Relay implements AutoCloseable {
     /** Takes back a message of a request that failed as a whole (see {@link Injector}). */
     private static void withdraw(QueueControl queue, QueueId id) {
         try {
-            queue.delete(id, false);
+            queue.withdraw(id);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not withdraw id=" + id + " of a failed injection: " + e);
         }

@@ -82,7 +82,8 @@ final class ShapingConfiguration {
             throw new IllegalArgumentException(prefix + "max-message-rate is required for action throttle");
         }
         if (rule.duration().isNegative() || rule.duration().isZero()) throw bad(prefix + "duration", rule.duration().toString(), "is not positive");
-        return new ReplyRule(index, new SiteMatch(rule.match()), reply, action, rule.duration(), rate);
+        Optional<Integer> connections = rule.maxConnections().map(n -> positive(prefix + "max-connections", n));
+        return new ReplyRule(index, new SiteMatch(rule.match()), reply, action, rule.duration(), rate, connections);
     }
 
     /** The egress sources by name; each address must be one of this machine's. */

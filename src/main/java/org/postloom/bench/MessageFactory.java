@@ -69,6 +69,8 @@ final class MessageFactory {
                 + "To: <" + to.getFirst() + ">" + (to.size() > 1 ? ", (" + (to.size() - 1) + " more)" : "") + "\r\n"
                 + "Subject: Postloom bench message " + n + "\r\n"
                 + "Message-ID: <" + n + "." + runId + "@bench.test>\r\n"
+                // When it was made, just before it is sent: the sink times delivery from it.
+                + "X-Bench-Sent: " + System.currentTimeMillis() + "\r\n"
                 + "MIME-Version: 1.0\r\n"
                 + "Content-Type: text/plain; charset=us-ascii\r\n"
                 + "\r\n";

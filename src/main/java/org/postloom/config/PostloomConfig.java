@@ -145,6 +145,10 @@ public interface PostloomConfig {
             /** The path's rate while a throttle holds. */
             @WithName("max-message-rate")
             Optional<String> maxMessageRate();
+
+            /** The path's connections at most while a throttle holds; empty = its usual maximum. */
+            @WithName("max-connections")
+            Optional<Integer> maxConnections();
         }
     }
 

@@ -42,13 +42,26 @@ public final class Bouncer {
      * One recipient to report on.
      *
      * @param recipient      index into the original envelope's recipients
-     * @param remoteMta      the next hop's host name, or empty when none was reached
+     * @param remoteMta      the next hop whose reply {@code diagnostic} is; empty when the failure is
+     *                       the relay's own judgement (no MX, expired, TLS policy): then the report
+     *                       names no Remote-MTA and types the diagnostic {@code X-Postloom}
      * @param willRetryUntil for a delay, when the relay gives up
+     * @param lastAttempt    when it was last tried; empty: now
      */
     public record Notice(int recipient, String status, String diagnostic, String remoteMta,
-                         Optional<Instant> willRetryUntil) {
+                         Optional<Instant> willRetryUntil, Optional<Instant> lastAttempt) {
+        public Notice(int recipient, String status, String diagnostic, String remoteMta,
+                      Optional<Instant> willRetryUntil) {
+            this(recipient, status, diagnostic, remoteMta, willRetryUntil, Optional.empty());
+        }
+
         public Notice(int recipient, String status, String diagnostic, String remoteMta) {
             this(recipient, status, diagnostic, remoteMta, Optional.empty());
+        }
+
+        /** This notice for a delay report, giving up at {@code until}. */
+        Notice until(Instant until) {
+            return new Notice(recipient, status, diagnostic, remoteMta, Optional.of(until), lastAttempt);
         }
     }
 
@@ -129,7 +142,8 @@ public final class Bouncer {
         Envelope report = new Envelope(store.newQueueId(), Mailbox.NULL, List.of(env.sender()), Envelope.BodyType.EIGHT_BIT_MIME,
                 env.sender().isInternationalized(), now, "report on " + env.queueId(), "");
         List<DsnReport.Line> lines = wanted.stream().map(n -> new DsnReport.Line(env.recipients().get(n.recipient()),
-                env.dsnOf(n.recipient()), n.status(), n.diagnostic(), n.remoteMta(), now, n.willRetryUntil())).toList();
+                env.dsnOf(n.recipient()), n.status(), n.diagnostic(), n.remoteMta(), n.lastAttempt().orElse(now),
+                n.willRetryUntil())).toList();
         DsnReport text = new DsnReport(kind, env, lines, hostname, "=_" + UUID.randomUUID(), report.queueId().value(),
                 now, clock.getZone());
         Returned returned = returned(original, kind);

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.postloom.delivery.schedule.Attempt;
 import org.postloom.delivery.client.Outcome;
+import org.postloom.events.RecipientOutcome;
 import org.postloom.mail.QueueId;
 import org.postloom.spool.SpooledMessage;
 
@@ -17,7 +18,8 @@ import org.postloom.spool.SpooledMessage;
  * One outbound connection's life, on its own virtual thread: carry a batch, record its outcomes,
  * report to the scheduler, and, while the connection is fit, wait for the scheduler to hand it
  * more work for the same egress path (connection reuse), until it gets none. A reply that makes a
- * reply rule fire stops it at once: the rest of its batch goes back untouched. Each work item's
+ * reply rule fire stops its batch at once: the rest goes back untouched, and the connection, if
+ * still fit, waits for what the schedule decides (a suspension hangs it up, a throttle paces it). Each work item's
  * envelope is read back from the spool just before it is sent ({@link Parcel}); an item whose
  * message became final meanwhile (an operator deleted it) is dropped.
  */
@@ -30,13 +32,15 @@ final class Courier implements Runnable {
      * {@code attempt}, when it has closed after the scheduler told it to hang up.
      *
      * @param next completed by the scheduler with more work, or an empty list to hang up; null
-     *             when the courier hangs up anyway (connection unfit, budget spent, halted): then
+     *             when the courier hangs up anyway (connection unfit, budget spent, site failed): then
      *             the connection is closed before the report is sent
      */
     record Report(long connection, Attempt<WorkItem> attempt, CompletableFuture<List<WorkItem>> next) {}
 
     private final long connection;
     private final NextHop hop;
+    /** The egress path's site, for events. */
+    private final String site;
     private final EgressSource source;
     private final Transport transport;
     private final OutcomeRecorder recorder;
@@ -48,12 +52,13 @@ final class Courier implements Runnable {
     private List<WorkItem> batch;
 
     /** @param messages reads a queued message back from the spool ({@code Spool::message}) */
-    Courier(long connection, NextHop hop, EgressSource source, List<WorkItem> first, int maxMessages,
+    Courier(long connection, NextHop hop, String site, EgressSource source, List<WorkItem> first, int maxMessages,
             Predicate<String> halts, Transport transport, OutcomeRecorder recorder, Consumer<Report> scheduler,
             Instant retryOnCrash, Function<QueueId, Optional<SpooledMessage>> messages) {
         this.connection = connection;
         this.messages = messages;
         this.hop = hop;
+        this.site = site;
         this.source = source;
         this.batch = first;
         this.maxMessages = maxMessages;
@@ -92,6 +97,15 @@ final class Courier implements Runnable {
         }
     }
 
+    /** Where the session's last item went: this path's site and source, the connection's two ends. */
+    private RecipientOutcome.Route route(Transport.Session session) {
+        Optional<Landing> at = session.landing();
+        return new RecipientOutcome.Route(site, at.map(Landing::mxHost).orElse(null),
+                at.map(l -> l.mx().getAddress().getHostAddress()).orElse(null),
+                source.name().isEmpty() ? null : source.name(),
+                at.map(l -> l.local().getHostAddress()).orElse(null), at.map(Landing::tlsProtocol).orElse(null));
+    }
+
     /** The reply as the rules see it: code and text, lines joined by a space. */
     static String ruleText(Outcome outcome) {
         return outcome.reply().toString().strip().replace("\r\n", " ");
@@ -117,7 +131,7 @@ final class Courier implements Runnable {
                 Parcel parcel = new Parcel(item, message.get());
                 List<List<Outcome>> outcomes = session.deliver(List.of(parcel));
                 if (outcomes.isEmpty()) break;          // the relay is stopping
-                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), session.remoteMta(), parcel, outcomes.getFirst());
+                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), route(session), parcel, outcomes.getFirst());
                 if (retry != null) retries.add(retry);
                 all.addAll(outcomes.getFirst());
                 done++;
@@ -142,7 +156,9 @@ final class Courier implements Runnable {
         String lastError = all.stream().filter(o -> !(o instanceof Outcome.Delivered))
                 .reduce((a, b) -> b).map(o -> o.reply().toString().strip()).orElse(null);
         int budget = maxMessages - carriedBefore - done;
-        boolean again = !halted && !siteFailed && budget > 0 && session.isReusable() && done == batch.size();
+        // A rule that fired stops the batch, not the connection: the schedule hangs it up if the
+        // path is now suspended, and otherwise hands it work at the throttled pace.
+        boolean again = !siteFailed && budget > 0 && session.isReusable() && (halted || done == batch.size());
         List<WorkItem> untouched = batch.subList(done, batch.size());
         return new Report(connection, new Attempt<>(done, retries, untouched, replies, siteFailed, lastError, again, budget),
                 again ? new CompletableFuture<>() : null);

@@ -46,6 +46,8 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Function<String, Resolution> dns;
     private final Transport transport;
     private final OutcomeRecorder recorder;
+    /** Shared with {@link QueueControl}: an operator's delete and a courier's outcome take the same message lock. */
+    private final MessageReports messageReports;
     private final DeliverySettings settings;
     private final Clock clock;
     private final Spool spool;
@@ -78,7 +80,8 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.dns = dns;
         // Suppressed recipients never reach a transport's RCPT (issue 14).
         this.transport = new SuppressingTransport(transport, r -> events.suppression(r).isPresent());
-        this.recorder = new OutcomeRecorder(spool, bouncer, settings.retry(), settings.delayWarning(), clock,
+        this.messageReports = new MessageReports(spool, bouncer);
+        this.recorder = new OutcomeRecorder(messageReports, settings.retry(), settings.delayWarning(), clock,
                 RandomGenerator.getDefault(), metrics, events);
         this.settings = settings;
         this.clock = clock;
@@ -86,6 +89,10 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.schedule = new Schedule<>(settings.shaping(), settings.retry().minBackoff(), settings.retry().maxBackoff(),
                 RandomGenerator.getDefault(), shared);
         this.thread = Thread.ofPlatform().name("delivery-scheduler").daemon().unstarted(this::loop);
+    }
+
+    MessageReports messageReports() {
+        return messageReports;
     }
 
     public void start() {
@@ -200,7 +207,7 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     private void startCourier(Action.Open<WorkItem> open, Instant now) {
         couriers.incrementAndGet();
-        Courier courier = new Courier(open.connection(), NextHop.of(open.via()), settings.source(open.path().source()),
+        Courier courier = new Courier(open.connection(), NextHop.of(open.via()), open.path().site(), settings.source(open.path().source()),
                 open.batch(), open.maxMessages(), open.halts(), transport, recorder, this::report,
                 now.plus(settings.retry().minBackoff()), spool::message);
         Thread.ofVirtual().name("courier-" + open.path()).start(() -> {

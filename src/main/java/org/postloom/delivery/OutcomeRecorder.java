@@ -11,8 +11,6 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.postloom.delivery.schedule.Attempt;
 import java.io.IOException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.postloom.delivery.client.Outcome;
 import org.postloom.events.DeliveryEvents;
 import org.postloom.events.RecipientOutcome;
@@ -23,22 +21,14 @@ import org.postloom.spool.SpooledMessage;
 
 /**
  * Turns one attempt's outcomes into durable recipient states: delivered, failed (and bounced),
- * or deferred to a retry time. The events and the reports the attempt calls for (failed; delayed
- * past the delay warning; relayed to a hop without DSN, RFC 3461 5.2.2) are made durable before
- * the states are recorded, so a crash in between can repeat an event or a report but never lose one.
+ * or deferred to a retry time, each with what the sender's report will say of it. The events, and
+ * the reports the states make due ({@link MessageReports}: failed and relayed once the message is
+ * done, delayed once past the delay warning), are made durable before the states are recorded, so
+ * a crash in between can repeat an event or a report but never lose one.
  */
 final class OutcomeRecorder {
 
-
-    /** The reports one attempt calls for, one list per kind. */
-    private record Reports(List<Bouncer.Notice> failed, List<Bouncer.Notice> delayed, List<Bouncer.Notice> relayed) {
-        Reports() {
-            this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-        }
-    }
-
-    private final Spool spool;
-    private final Bouncer bouncer;
+    private final MessageReports reports;
     private final RetryPolicy retry;
     private final Duration delayWarning;
     private final Clock clock;
@@ -46,16 +36,20 @@ final class OutcomeRecorder {
     private final DeliveryMetrics metrics;
     private final DeliveryEvents events;
 
-    OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Duration delayWarning, Clock clock,
+    OutcomeRecorder(MessageReports reports, RetryPolicy retry, Duration delayWarning, Clock clock,
                     RandomGenerator random, DeliveryMetrics metrics, DeliveryEvents events) {
         this.metrics = metrics;
         this.events = events;
-        this.spool = spool;
-        this.bouncer = bouncer;
+        this.reports = reports;
         this.retry = retry;
         this.delayWarning = delayWarning;
         this.clock = clock;
         this.random = random;
+    }
+
+    OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Duration delayWarning, Clock clock,
+                    RandomGenerator random, DeliveryMetrics metrics, DeliveryEvents events) {
+        this(new MessageReports(spool, bouncer), retry, delayWarning, clock, random, metrics, events);
     }
 
     /**
@@ -64,6 +58,17 @@ final class OutcomeRecorder {
      * @param remoteMta the host the item went to, for the reports; empty if none was reached
      */
     Attempt.Retry<WorkItem> record(String via, String remoteMta, Parcel item, List<Outcome> outcomes) {
+        return record(via, new RecipientOutcome.Route(item.item().hop().toString(), remoteMta.isEmpty() ? null : remoteMta,
+                null, null, null, null), item, outcomes);
+    }
+
+    /**
+     * As above, with where the attempt went as typed values (the report's Remote-MTA is the route's MX host).
+     *
+     * @param via the log's account of the connection
+     */
+    Attempt.Retry<WorkItem> record(String via, RecipientOutcome.Route route, Parcel item, List<Outcome> outcomes) {
+        String remoteMta = route.mxHost() == null ? "" : route.mxHost();
         SpooledMessage message = item.message();
         Instant now = clock.instant();
         Instant arrival = message.envelope().arrival();
@@ -72,52 +77,39 @@ final class OutcomeRecorder {
         Duration delay = Duration.between(arrival, now);
         boolean warnDelay = !delayWarning.isZero() && delay.compareTo(delayWarning) >= 0;
         Map<Integer, RecipientState> states = new HashMap<>();
-        Reports reports = new Reports();
         List<Integer> again = new ArrayList<>();
         List<RecipientOutcome> outcomeEvents = new ArrayList<>();
-        // Where each recipient stands in the spool now (from memory): a delay mark may be newer than the parcel's copy.
-        List<RecipientState> stored = spool.recipientStates(message.queueId()).orElse(message.recipients());
         for (int i = 0; i < item.recipients().size(); i++) {
             int index = item.recipients().get(i);
             Mailbox rcpt = message.envelope().recipients().get(index);
             Outcome outcome = outcomes.get(i);
             String reply = outcome.reply().toString().strip();
-            RecipientOutcome.Kind kind = switch (outcome) {
-                case Outcome.Delivered d -> RecipientOutcome.Kind.DELIVERED;
-                case Outcome.Failed f when SuppressingTransport.SUPPRESSED.equals(f.reply()) -> RecipientOutcome.Kind.SUPPRESSED;
-                case Outcome.Failed f -> RecipientOutcome.Kind.FAILED;
-                case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
-                case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;
-            };
+            RecipientOutcome.Kind kind = kindOf(outcome, expired);
             String status = outcome.reply().enhancedStatus();
             // An expiration reports what its bounce message says (RFC 3463 5.4.7), with the last reply.
             String eventStatus = kind == RecipientOutcome.Kind.EXPIRED ? "5.4.7" : status;
             outcomeEvents.add(new RecipientOutcome(index, rcpt, kind, outcome.reply().code(), eventStatus, reply));
+            // Remote-MTA names the host whose reply this is; a judgement of our own names none (RFC 3464 2.3.5).
+            var attempted = Optional.of(new RecipientState.Attempted(status, outcome.fromServer() ? remoteMta : "", now));
             String event = switch (outcome) {
                 case Outcome.Delivered d -> {
-                    states.put(index, RecipientState.DELIVERED);
-                    if (!d.dsnPassedOn()) reports.relayed().add(new Bouncer.Notice(index, status, reply, remoteMta));
+                    boolean relayReport = !d.dsnPassedOn() && message.envelope().dsnOf(index).wantsSuccess();
+                    states.put(index, relayReport ? new RecipientState.Delivered(reply, attempted) : RecipientState.DELIVERED);
                     yield "delivered";
                 }
                 case Outcome.Failed f -> {
-                    states.put(index, new RecipientState.Failed(reply));
-                    reports.failed().add(new Bouncer.Notice(index, status, reply, remoteMta));
+                    states.put(index, new RecipientState.Failed(reply, attempted));
                     yield "bounced";
                 }
                 case Outcome.Deferred d when expired -> {
                     String why = "gave up after " + retry.maxLifetime().toDays() + " days in the queue; last reply: " + reply;
-                    states.put(index, new RecipientState.Failed(why));
-                    // RFC 3463: 5.4.7, delivery time expired
-                    reports.failed().add(new Bouncer.Notice(index, "5.4.7", why, remoteMta));
+                    // RFC 3463: 5.4.7, delivery time expired; our judgement, whoever said the last reply
+                    states.put(index, new RecipientState.Failed(why,
+                            Optional.of(new RecipientState.Attempted("5.4.7", "", now))));
                     yield "expired";
                 }
                 case Outcome.Deferred d -> {
-                    boolean reported = warnDelay && delayReported(stored, index);
-                    if (warnDelay && !reported) {
-                        reports.delayed().add(new Bouncer.Notice(index, status, reply, remoteMta,
-                                Optional.of(arrival.plus(retry.maxLifetime()))));
-                    }
-                    states.put(index, new RecipientState.Deferred(next, reply, warnDelay));
+                    states.put(index, new RecipientState.Deferred(next, reply, warnDelay, attempted));
                     again.add(index);
                     yield "deferred";
                 }
@@ -126,11 +118,9 @@ final class OutcomeRecorder {
             MessageLog.recipient(event, message.queueId(), rcpt, via, delay, status, next, reply);
         }
         try {
-            events.outcomes(message, route(item.item().hop(), via), outcomeEvents);
-            if (!reports.failed().isEmpty()) bouncer.failed(message, reports.failed());
-            if (!reports.delayed().isEmpty()) bouncer.delayed(message, reports.delayed());
-            if (!reports.relayed().isEmpty()) bouncer.relayed(message, reports.relayed());
-            spool.recordAll(message.queueId(), states);
+            events.outcomes(message, route, outcomeEvents);
+            reports.record(message, states,
+                    new MessageReports.Occasion(now, warnDelay, arrival.plus(retry.maxLifetime()), true));
         } catch (IOException e) { // an IntakeException from the spool, or the event journal
             // Nothing new is durable: the spool still says what it said before, so try it all again.
             MessageLog.notRecorded(message.queueId(), e.getMessage());
@@ -139,18 +129,14 @@ final class OutcomeRecorder {
         return again.isEmpty() ? null : new Attempt.Retry<>(item.item().withRecipients(again), next);
     }
 
-    /** Whether the spool says this recipient's delay was reported already (the item's copy may be older). */
-    private static boolean delayReported(List<RecipientState> stored, int index) {
-        return stored.get(index) instanceof RecipientState.Deferred d && d.delayReported();
-    }
-
-    /** The {@code host=name[address]:port tls=...} parts of a transport's {@code via}, for events. */
-    private static final Pattern VIA = Pattern.compile(" host=(\\S+)\\[([^\\]]+)\\]:\\d+ tls=(\\S+)");
-
-    static RecipientOutcome.Route route(NextHop hop, String via) {
-        Matcher m = VIA.matcher(via);
-        if (!m.find()) return new RecipientOutcome.Route(hop.toString(), null, null, null);
-        String tls = m.group(3).equals("none") ? null : m.group(3).split("/")[0];
-        return new RecipientOutcome.Route(hop.toString(), m.group(1), m.group(2), tls);
+    /** What the event journal calls this outcome. */
+    private static RecipientOutcome.Kind kindOf(Outcome outcome, boolean expired) {
+        return switch (outcome) {
+            case Outcome.Delivered d -> RecipientOutcome.Kind.DELIVERED;
+            case Outcome.Failed f when SuppressingTransport.SUPPRESSED.equals(f.reply()) -> RecipientOutcome.Kind.SUPPRESSED;
+            case Outcome.Failed f -> RecipientOutcome.Kind.FAILED;
+            case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
+            case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;
+        };
     }
 }

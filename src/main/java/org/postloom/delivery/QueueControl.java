@@ -18,6 +18,9 @@ import java.util.function.Predicate;
 import org.postloom.delivery.schedule.Schedule;
 import org.postloom.delivery.schedule.SiteView;
 import java.util.stream.Collectors;
+import java.io.IOException;
+import org.postloom.events.DeliveryEvents;
+import org.postloom.events.RecipientOutcome;
 import org.postloom.intake.IntakeException;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
@@ -46,12 +49,12 @@ public final class QueueControl {
 
     private final DeliveryScheduler scheduler;
     private final Spool spool;
-    private final Bouncer bouncer;
+    private final DeliveryEvents events;
 
-    public QueueControl(DeliveryScheduler scheduler, Spool spool, Bouncer bouncer) {
+    public QueueControl(DeliveryScheduler scheduler, Spool spool, DeliveryEvents events) {
         this.scheduler = scheduler;
         this.spool = spool;
-        this.bouncer = bouncer;
+        this.events = events;
     }
 
     public List<DestinationSummary> summary() {
@@ -169,23 +172,44 @@ public final class QueueControl {
 
     /**
      * Removes a message from the queue for good: its open recipients become failed (and, if asked,
-     * the sender gets a bounce saying so). Returns false if there is no such live message.
+     * the sender gets a bounce saying so), each with a {@code bounce} event of class {@code other}
+     * whose reply says the operator deleted it (CONTRACT.md section 3: a permanent end no MX
+     * gave; not an {@code expiration}, which is the queue's lifetime running out). As for an
+     * attempt, the events and the report are made before the states are recorded. Returns false
+     * if there is no such live message.
      */
     public boolean delete(QueueId id, boolean bounce) throws IntakeException {
+        return remove(id, bounce, "550 5.0.0 Deleted from the queue by the operator");
+    }
+
+    /**
+     * Takes back a message of an HTTP injection that failed as a whole (no 200 was given): as a
+     * delete without a bounce message, its recipients' events saying why.
+     */
+    public boolean withdraw(QueueId id) throws IntakeException {
+        return remove(id, false, "550 5.0.0 Withdrawn: the injection request that queued it failed");
+    }
+
+    private boolean remove(QueueId id, boolean bounce, String why) throws IntakeException {
         Optional<SpooledMessage> found = spool.message(id);
         if (found.isEmpty()) return false;
         answer(schedule -> schedule.remove(i -> i.queueId().equals(id)));
         SpooledMessage message = found.get();
-        String why = "550 5.0.0 Deleted from the queue by the operator";
+        var byOperator = Optional.of(new RecipientState.Attempted("5.0.0", "", scheduler.now()));
         Map<Integer, RecipientState> states = new HashMap<>();
-        List<Bouncer.Notice> failures = new ArrayList<>();
+        List<RecipientOutcome> removed = new ArrayList<>();
         for (int i = 0; i < message.recipients().size(); i++) {
             if (message.recipients().get(i).isFinal()) continue;
-            states.put(i, new RecipientState.Failed(why));
-            failures.add(new Bouncer.Notice(i, "5.0.0", why, ""));
+            states.put(i, new RecipientState.Failed(why, byOperator));
+            removed.add(new RecipientOutcome(i, message.envelope().recipients().get(i), RecipientOutcome.Kind.DELETED, 550, "5.0.0", why));
         }
-        if (bounce && !failures.isEmpty()) bouncer.failed(message, failures);
-        spool.recordAll(id, states);
+        try {
+            events.outcomes(message, RecipientOutcome.Route.NONE, removed);
+        } catch (IOException e) {
+            throw new IntakeException(IntakeException.Kind.FAILED, "event journal: " + e.getMessage(), e);
+        }
+        // The message is final now: one failure report for all its failed recipients, if asked.
+        scheduler.messageReports().record(message, states, new MessageReports.Occasion(scheduler.now(), false, scheduler.now(), bounce));
         MessageLog.deleted(id, states.size(), bounce);
         return true;
     }

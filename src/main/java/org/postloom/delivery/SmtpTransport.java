@@ -112,6 +112,8 @@ public final class SmtpTransport implements Transport {
         private String host;
         private HostTlsPolicy connectedPolicy;
         private TlsResult lastTls;
+        /** Where the item under way went; null until it goes over a connection. */
+        private Landing landing;
 
         OutboundSession(NextHop hop, EgressSource source) {
             this.hop = hop;
@@ -132,6 +134,7 @@ public final class SmtpTransport implements Transport {
             NextHop itemHop = item.item().hop() != null ? item.item().hop() : hop;
             if (routing == null || !itemHop.equals(hop)) routeFor(itemHop);
             int n = item.recipients().size();
+            landing = null;
             if (routing.verdict() != null) return Collections.nCopies(n, routing.verdict());
             if (routing.candidates().isEmpty()) {
                 return Collections.nCopies(n, new Outcome.Deferred(Reply.of(451, "4.4.4", "No usable address for " + hop), Outcome.Scope.SITE));
@@ -151,6 +154,7 @@ public final class SmtpTransport implements Transport {
                     return Collections.nCopies(n, e.outcomeForRecipients());
                 }
             }
+            landing = landingOf(host, connection);
             return connection.send(item.message().envelope(), item.recipients(), body(item));
         }
 
@@ -191,6 +195,7 @@ public final class SmtpTransport implements Transport {
                 List<Candidate> opportunistic = routing.candidates().stream().map(c -> new Candidate(c.name(), c.address(),
                         OutboundConnection.levelPolicy(relaxed, c.name()), UNREPORTED)).toList();
                 Connected c = connect(opportunistic, relaxed);
+                landing = landingOf(c.host(), c.connection());
                 try {
                     return c.connection().send(item.message().envelope(), item.recipients(), body(item));
                 } finally {
@@ -225,8 +230,8 @@ public final class SmtpTransport implements Transport {
         }
 
         @Override
-        public String remoteMta() {
-            return connection == null || host == null ? "" : host;
+        public Optional<Landing> landing() {
+            return Optional.ofNullable(landing);
         }
 
         @Override
@@ -239,6 +244,12 @@ public final class SmtpTransport implements Transport {
     @Override
     public void stop() {
         stopping = true;
+    }
+
+    private static Landing landingOf(String host, OutboundConnection connection) {
+        TlsResult tls = connection.tls();
+        return new Landing(host, connection.address(), connection.localAddress(),
+                tls.encrypted() ? tls.cipher().split(" ")[0] : null);
     }
 
     private record Connected(String host, OutboundConnection connection, HostTlsPolicy policy) {}

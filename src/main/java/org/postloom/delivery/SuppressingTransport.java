@@ -68,8 +68,8 @@ final class SuppressingTransport implements Transport {
             }
 
             @Override
-            public String remoteMta() {
-                return session.remoteMta();
+            public Optional<Landing> landing() {
+                return session.landing();
             }
 
             @Override

@@ -46,9 +46,9 @@ public interface Transport {
             return Optional.empty();
         }
 
-        /** The host name of the server the last items went to (a report's Remote-MTA); empty if none. */
-        default String remoteMta() {
-            return "";
+        /** Where the last item went (its MX host is a report's Remote-MTA); empty if no connection carried it. */
+        default Optional<Landing> landing() {
+            return Optional.empty();
         }
 
         /** Says goodbye (QUIT) and closes. */

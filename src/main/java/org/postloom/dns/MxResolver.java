@@ -91,6 +91,9 @@ public final class MxResolver {
                 .filter(r -> !r.getTarget().equals(Name.root))
                 .map(r -> new Exchanger(r.getTarget(), r.getPriority()))
                 .toList();
-        return ExchangerAddresses.resolve(Exchanger.inTryOrder(exchangers), dns, deadlineNanos);
+        Resolution hosts = ExchangerAddresses.resolve(Exchanger.inTryOrder(exchangers), dns, deadlineNanos);
+        // The set of MX names holds as long as its shortest-lived record (RFC 2181 section 5.2).
+        long ttl = mx.stream().mapToLong(MXRecord::getTTL).min().orElseThrow();
+        return hosts instanceof Resolution.Hosts h ? h.withMxTtl(Duration.ofSeconds(ttl)) : hosts;
     }
 }

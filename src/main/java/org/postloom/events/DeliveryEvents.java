@@ -13,28 +13,33 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
 import org.postloom.mail.QueueId;
 import org.postloom.intake.MessageStore;
+import org.postloom.spool.Spool;
 import org.postloom.spool.SpooledMessage;
 
 /**
  * The events part as the rest of the relay sees it: the delivery engine hands it each attempt's
  * outcomes before it records them in the spool ({@link #outcomes}), reception hands it each
- * message before the spool commits it ({@link #receptions}); both return once the events are
- * durable in the journal, whose sinks then carry them on their own threads. It also keeps the
- * suppression list and the bounce classifier.
+ * message before the spool commits it ({@link #receptions}); both queue the events in the
+ * journal, which the spool's writer forces at the start of the very commit that records the
+ * outcome ({@link #start} installs that hook), so an event is durable no later than its outcome
+ * and the caller waits for one commit. The sinks then carry them on their own threads. It also
+ * keeps the suppression list and the bounce classifier.
  *
  * <p>Event ids are {@code <queue id>.r} for a reception and
  * {@code <queue id>.<recipient index>.<attempt><type letter>} otherwise (attempt counts survive a
- * restart through each journal file's header line), so an event sent again, or made again after
- * a crash repeated its attempt, keeps its id.
+ * restart through each journal file's header line; an event of no attempt, a suppression or an
+ * operator's delete, has none), so an event sent again, or made again after a crash repeated its
+ * attempt, keeps its id.
  */
 public final class DeliveryEvents implements AutoCloseable {
 
@@ -45,7 +50,7 @@ public final class DeliveryEvents implements AutoCloseable {
 
     /** Opens a queued message's content, to read the header fields its events carry. */
     @FunctionalInterface
-    public interface Bodies {
+    interface Bodies {
         InputStream open(QueueId id) throws IOException;
     }
 
@@ -56,6 +61,8 @@ public final class DeliveryEvents implements AutoCloseable {
     private final Bodies bodies;
     /** Attempts made so far per {@code <queue id>.<recipient index>}, for recipients not yet final. */
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+    /** The header fields of messages with recipients not yet final, read once (at reception) not per attempt. */
+    private final Map<QueueId, Known> known = new ConcurrentHashMap<>();
     private final RecentEvents recent = new RecentEvents(100);
     private EventJournal journal;
     private EventSinks sinks;
@@ -75,16 +82,25 @@ public final class DeliveryEvents implements AutoCloseable {
         return new DeliveryEvents(off, Clock.systemUTC(), Suppressions.inMemory(), id -> InputStream.nullInputStream());
     }
 
-    /** Opens the journal, the cursors and the suppression list under {@code spoolDir} and starts the sinks. */
-    public static DeliveryEvents start(EventSettings settings, Path spoolDir, Bodies bodies, Clock clock) throws IOException {
-        var events = new DeliveryEvents(settings, clock, Suppressions.open(spoolDir.resolve("suppressions.jsonl")), bodies);
+    /**
+     * Opens the journal, the cursors and the suppression list under {@code spoolDir}, has
+     * {@code spool}'s writer force the journal before each commit, and starts the sinks.
+     */
+    public static DeliveryEvents start(EventSettings settings, Path spoolDir, Spool spool, Clock clock) throws IOException {
+        var events = new DeliveryEvents(settings, clock, Suppressions.open(spoolDir.resolve("suppressions.jsonl")), spool::openBody);
         if (settings.anySink()) {
             Path dir = spoolDir.resolve("events");
             events.journal = EventJournal.open(dir, JOURNAL_FILE_SIZE, events::attemptsHeader);
             events.rebuildAttempts(events.journal.recoveredLines());
+            spool.beforeEachCommit(events.journal::force);
             events.sinks = EventSinks.start(settings, events.journal, dir);
         }
         return events;
+    }
+
+    /** How many times the journal was forced: at most once per spool commit that carried events. */
+    public long journalForces() {
+        return journal == null ? 0 : journal.forces();
     }
 
     public BounceClassifier classifier() {
@@ -116,29 +132,42 @@ public final class DeliveryEvents implements AutoCloseable {
     }
 
     /**
-     * The events of one attempt's outcomes, durable when this returns; then the suppression list
-     * takes recipients that bounced with a suppressing class.
+     * The events of one attempt's outcomes (or of an operator's delete), queued in the journal:
+     * durable once the caller's next spool commit begins, which is the one that records the
+     * outcomes. Then the suppression list takes recipients that bounced with a suppressing class.
      */
     public void outcomes(SpooledMessage message, RecipientOutcome.Route route, List<RecipientOutcome> outcomes) throws IOException {
         Instant now = clock.instant();
-        // Without a sink, bounces and expirations are still made for the recent ring (both are
-        // terminal, so no attempt count is left behind; earlier attempts went uncounted).
+        // Without a sink, bounces (an operator's delete too) and expirations are still made for the
+        // recent ring (all terminal, so no attempt count is left behind; earlier attempts went uncounted).
         List<RecipientOutcome> wanted = journal != null ? outcomes
-                : outcomes.stream().filter(o -> o.kind() == RecipientOutcome.Kind.FAILED || o.kind() == RecipientOutcome.Kind.EXPIRED).toList();
+                : outcomes.stream().filter(o -> o.kind().type == EventType.BOUNCE || o.kind().type == EventType.EXPIRATION).toList();
+        List<Event> made = new ArrayList<>(wanted.size());
+        Map<Integer, BounceClass> bounced = new HashMap<>(); // by recipient index: each bounce is classified once
         if (!wanted.isEmpty()) {
-            MessageHeaders headers = headersOf(message.queueId());
-            List<Event> made = new ArrayList<>(wanted.size());
-            for (RecipientOutcome o : wanted) made.add(recipientEvent(message.envelope(), message.bodySize(), headers, route, o, now));
-            if (journal != null) await(journal.append(made.stream().map(DeliveryEvents::encode).toList()));
+            MessageHeaders headers = headersOf(message);
+            for (RecipientOutcome o : wanted) {
+                Event e = recipientEvent(message.envelope(), message.bodySize(), headers, route, o, now);
+                made.add(e);
+                if (o.kind() == RecipientOutcome.Kind.FAILED) bounced.put(o.index(), e.bounceClass());
+            }
+            if (journal != null) journal.append(made.stream().map(DeliveryEvents::encode).toList());
             made.forEach(recent::add);
+            forget(message.queueId(), made);
         }
-        if (!settings.suppressionEnabled()) return;
+        if (settings.suppressionEnabled()) suppress(message.queueId(), outcomes, bounced, now);
+    }
+
+    /** Puts recipients that bounced with a suppressing class on the list, by the class their event has. */
+    private void suppress(QueueId id, List<RecipientOutcome> outcomes, Map<Integer, BounceClass> bounced, Instant now)
+            throws IOException {
         for (RecipientOutcome o : outcomes) {
             if (o.kind() != RecipientOutcome.Kind.FAILED) continue;
-            BounceClass c = classifier.classify(o.code(), o.status(), o.reply());
-            if (settings.suppressionClasses().contains(c) && suppressions.find(o.recipient().toString()).isEmpty()) {
-                suppressions.put(new Suppressions.Entry(o.recipient().toString(), TIME.format(now), c, o.reply()));
-                LOG.log(Level.INFO, "suppressed address=<" + o.recipient() + "> class=" + c.wireName() + " id=" + message.queueId());
+            String recipient = o.recipient().toString();
+            BounceClass c = bounced.computeIfAbsent(o.index(), i -> classifier.classify(o.code(), o.status(), o.reply()));
+            if (settings.suppressionClasses().contains(c) && suppressions.find(recipient).isEmpty()) {
+                suppressions.put(new Suppressions.Entry(recipient, TIME.format(now), c, o.reply()));
+                LOG.log(Level.INFO, "suppressed address=<" + recipient + "> class=" + c.wireName() + " id=" + id);
             }
         }
     }
@@ -146,28 +175,27 @@ public final class DeliveryEvents implements AutoCloseable {
     private Event recipientEvent(Envelope env, long size, MessageHeaders headers, RecipientOutcome.Route route,
                                  RecipientOutcome o, Instant now) {
         EventType type = o.kind().type;
+        boolean attempted = o.kind().attempted;
         String key = env.queueId() + "." + o.index();
-        Integer attempt = null;
-        if (type != EventType.SUPPRESSION) {
-            attempt = attempts.merge(key, 1, Integer::sum);
-            if (type.isTerminal()) attempts.remove(key);
-        }
+        Integer attempt = attempted ? attempts.merge(key, 1, Integer::sum) : null;
+        if (type.isTerminal()) attempts.remove(key);
         BounceClass bounceClass = switch (o.kind()) {
             case DELIVERED -> null;
             case EXPIRED -> BounceClass.EXPIRED;
+            case DELETED -> BounceClass.OTHER;
             case SUPPRESSED -> suppressions.find(o.recipient().toString()).map(Suppressions.Entry::bounceClass).orElse(BounceClass.OTHER);
             case DEFERRED, FAILED -> classifier.classify(o.code(), o.status(), o.reply());
         };
-        boolean attempted = type != EventType.SUPPRESSION;
         String id = key + "." + (attempt == null ? "" : attempt) + type.letter;
         double delay = Duration.between(env.arrival(), now).toMillis() / 1000.0;
         return new Event(id, type, TIME.format(now), env.queueId().toString(), env.sender().toString(), o.recipient().toString(),
                 null, size, headers.messageId(), tenantOf(env), headers.fields().isEmpty() ? null : headers.fields(),
-                route.site(), attempted ? route.mxHost() : null, attempted ? route.mxAddress() : null, null, null,
+                route.site(), attempted ? route.mxHost() : null, attempted ? route.mxAddress() : null,
+                attempted ? route.source() : null, attempted ? route.sourceAddress() : null,
                 attempt, o.status(), o.reply(), attempted ? route.tls() : null, delay, bounceClass);
     }
 
-    /** The reception event, durable when this returns. */
+    /** The reception event, queued in the journal: durable once the spool's commit of the message begins. */
     void reception(Envelope env, long size, MessageHeaders headers) throws IOException {
         Instant now = clock.instant();
         var event = new Event(env.queueId() + "." + EventType.RECEPTION.letter, EventType.RECEPTION, TIME.format(now),
@@ -175,7 +203,8 @@ public final class DeliveryEvents implements AutoCloseable {
                 env.recipients().stream().map(Mailbox::toString).toList(), size, headers.messageId(), tenantOf(env),
                 headers.fields().isEmpty() ? null : headers.fields(), null, null, null, null, null, null, null, null,
                 env.tls().isEmpty() ? null : env.tls().split(" ")[0], null, null);
-        await(journal.append(List.of(encode(event))));
+        journal.append(List.of(encode(event)));
+        known.put(env.queueId(), new Known(headers, new AtomicInteger(env.recipients().size())));
     }
 
     /** The envelope's tenant; mail of no tenant has no {@code tenant} field. */
@@ -183,12 +212,37 @@ public final class DeliveryEvents implements AutoCloseable {
         return env.tenant().isEmpty() ? null : env.tenant();
     }
 
-    private MessageHeaders headersOf(QueueId id) {
-        try (InputStream in = bodies.open(id)) {
-            return MessageHeaders.read(in, settings.headers());
+    /**
+     * A message's header fields and how many of its recipients are not final yet. Kept from
+     * reception (or the first outcome after a restart) until its last recipient's terminal event.
+     */
+    private record Known(MessageHeaders headers, AtomicInteger open) {}
+
+    private MessageHeaders headersOf(SpooledMessage message) {
+        Known k = known.get(message.queueId());
+        if (k != null) return k.headers();
+        MessageHeaders headers;
+        try (InputStream in = bodies.open(message.queueId())) {
+            headers = MessageHeaders.read(in, settings.headers());
         } catch (IOException | RuntimeException e) {
             return MessageHeaders.NONE; // the message left the queue meanwhile: its events go without headers
         }
+        int open = (int) message.recipients().stream().filter(r -> !r.isFinal()).count();
+        if (journal != null && open > 0) known.putIfAbsent(message.queueId(), new Known(headers, new AtomicInteger(open)));
+        return headers;
+    }
+
+    /** The spool did not take a message whose reception event was queued: its headers are not kept. */
+    void notQueued(QueueId id) {
+        known.remove(id);
+    }
+
+    /** Counts the terminal events made; the message's headers are dropped with its last recipient's. */
+    private void forget(QueueId id, List<Event> made) {
+        Known k = known.get(id);
+        if (k == null) return;
+        long terminal = made.stream().filter(e -> e.type().isTerminal()).count();
+        if (terminal > 0 && k.open().addAndGet((int) -terminal) <= 0) known.remove(id);
     }
 
     static byte[] encode(Event event) {
@@ -196,17 +250,6 @@ public final class DeliveryEvents implements AutoCloseable {
             return JSON.writeValueAsBytes(event);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("event not encodable: " + event.id(), e);
-        }
-    }
-
-    private static void await(java.util.concurrent.CompletableFuture<Void> durable) throws IOException {
-        try {
-            durable.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the event journal was writing", e);
         }
     }
 
@@ -226,7 +269,7 @@ public final class DeliveryEvents implements AutoCloseable {
                 JsonNode node = JSON.readTree(line);
                 if (node.has("_attempts")) {
                     node.get("_attempts").properties().forEach(e -> attempts.merge(e.getKey(), e.getValue().asInt(), Math::max));
-                } else if (node.has("attempt")) {
+                } else if (node.has("recipient")) {
                     String id = node.get("id").asText();
                     String key = id.substring(0, id.lastIndexOf('.'));
                     EventType type = EventType.valueOf(node.get("type").asText().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));

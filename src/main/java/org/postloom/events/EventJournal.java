@@ -9,18 +9,27 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * The durable event journal: JSON Lines files in {@code <spool>/events/}, appended by one
- * platform thread that writes every line queued since its last turn and forces the file once
- * (group commit, as the spool does), so an outcome's event costs the courier a share of one
- * fsync, not one of its own. A line is handed to readers (the sinks) only once it is forced.
+ * The durable event journal: JSON Lines files in {@code <spool>/events/}. It has no writer thread
+ * and no batching of its own: {@link #append} only queues lines, and {@link #force} writes all
+ * lines queued so far and forces the file once. The relay has the spool's group-commit writer
+ * call {@link #force} at the start of each of its commits ({@code Spool.beforeEachCommit}), and
+ * every caller appends its events before it submits the spool record of their outcome, so an
+ * event is on disk before its outcome can be; the caller waits once, for the spool's commit
+ * (before, it waited for the journal's own commit, then for the spool's, on two threads whose
+ * batches did not line up). A line is handed to readers (the sinks) only once it is forced.
+ *
+ * <p>Why the journal still has its own fsync (one per spool commit that carries events, not per
+ * event): an outcome recorded in the spool must never be on disk without its event, and two files
+ * give no order between their writes, so the journal must be forced before the spool's batch is
+ * written. Dropping that force needs either the events inside the spool's own log (a record type
+ * spool recovery would have to skip) or recovery handing back the final recipient states it now
+ * forgets, to make lost events again; both change spool recovery, left for later.
  *
  * <p>Each file is named by the number of its first event; a new one begins after
  * {@code fileSize} bytes, opening with a line from {@code header} (state that must outlive the
@@ -33,22 +42,21 @@ public final class EventJournal implements AutoCloseable {
     private static final String PREFIX = "journal-";
     private static final String SUFFIX = ".jsonl";
 
-    private record Pending(List<byte[]> lines, CompletableFuture<Void> durable) {}
-
-    private static final Pending STOP = new Pending(List.of(), new CompletableFuture<>());
-
     private final Path dir;
     private final long fileSize;
     private final Supplier<byte[]> header;
-    private final LinkedTransferQueue<Pending> queue = new LinkedTransferQueue<>();
+    /** Lines appended and not yet forced, oldest first; guarded by itself. */
+    private final List<byte[]> pending = new ArrayList<>();
+    /** Held while forcing: the spool's writer and {@link #close} may both force. */
+    private final ReentrantLock writing = new ReentrantLock();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition grown = lock.newCondition();
-    private final Thread thread;
     private final List<byte[]> recoveredLines;
     private FileChannel channel;
     private long fileNumber;
     private long offset;
     private long number;
+    private volatile long forces;
     private volatile JournalPosition end;
     private volatile IOException unhealthy;
     private volatile boolean closing;
@@ -72,7 +80,6 @@ public final class EventJournal implements AutoCloseable {
             channel.position(offset);
         }
         end = new JournalPosition(fileNumber, offset, number);
-        thread = Thread.ofPlatform().name("events-writer").daemon(true).start(this::run);
     }
 
     /** Opens (or creates) the journal in {@code dir}, cutting off a torn last line. */
@@ -85,15 +92,90 @@ public final class EventJournal implements AutoCloseable {
         return recoveredLines;
     }
 
-    /** Queues lines (each one JSON object, no newline); completes once they are forced to disk. */
-    public CompletableFuture<Void> append(List<byte[]> lines) {
-        var pending = new Pending(lines, new CompletableFuture<>());
-        if (closing || unhealthy != null) {
-            pending.durable().completeExceptionally(new IOException("event journal is " + (closing ? "closed" : "unhealthy"), unhealthy));
-        } else {
-            queue.offer(pending);
+    /**
+     * Queues lines (each one JSON object, no newline); they are durable after the next
+     * {@link #force}, which the caller's next spool commit runs before it writes anything.
+     */
+    public void append(List<byte[]> lines) throws IOException {
+        if (closing || unhealthy != null) throw new IOException("event journal is " + (closing ? "closed" : "unhealthy"), unhealthy);
+        synchronized (pending) {
+            pending.addAll(lines);
         }
-        return pending.durable();
+    }
+
+    /**
+     * Writes every line queued so far and forces the file once; nothing to do if none is queued.
+     * On failure the lines stay queued and go into a new file at the next force (a failed fsync
+     * is never retried on the same file: Linux may have dropped its dirty pages), and the
+     * exception fails the spool's batch, so no outcome of this turn is recorded without its event.
+     */
+    public void force() throws IOException {
+        writing.lock();
+        try {
+            List<byte[]> lines;
+            synchronized (pending) {
+                if (pending.isEmpty()) return;
+                lines = List.copyOf(pending);
+                pending.clear();
+            }
+            if (closing || unhealthy != null) throw new IOException("event journal is " + (closing ? "closed" : "unhealthy"), unhealthy);
+            write(lines);
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    private void write(List<byte[]> lines) throws IOException {
+        long start = offset;
+        int bytes = 0;
+        for (byte[] line : lines) bytes += line.length + 1;
+        try {
+            ByteBuffer buffer = ByteBuffer.allocate(bytes);
+            for (byte[] line : lines) buffer.put(line).put((byte) '\n');
+            buffer.flip();
+            while (buffer.hasRemaining()) channel.write(buffer);
+            channel.force(false);
+        } catch (IOException | RuntimeException e) {
+            fail(lines, start, e);
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
+        forces++;
+        offset += bytes;
+        number += lines.size();
+        publish();
+        if (offset >= fileSize && number > fileNumber) {
+            try {
+                begin(number);
+                publish();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "events: cannot begin a new journal file, " + path(fileNumber) + " keeps growing: " + e);
+            }
+        }
+    }
+
+    /** Nothing of {@code lines} was promised: cut them off, queue them again, go on in a new file. */
+    private void fail(List<byte[]> lines, long start, Exception e) {
+        LOG.log(Level.ERROR, "events: " + lines.size() + " events not stored in " + path(fileNumber) + ": " + e);
+        synchronized (pending) {
+            pending.addAll(0, lines);
+        }
+        try {
+            channel.truncate(start);
+            channel.position(start);
+            begin(number);
+            publish();
+        } catch (IOException r) {
+            unhealthy = r;
+            synchronized (pending) {
+                pending.clear();
+            }
+            LOG.log(Level.ERROR, "events: journal unhealthy, outcomes wait until restart: " + r);
+        }
+    }
+
+    /** Forces so far, for tests and metrics: at most one per spool commit that carried events. */
+    public long forces() {
+        return forces;
     }
 
     /** Where the durable lines end now. */
@@ -149,80 +231,6 @@ public final class EventJournal implements AutoCloseable {
         }
     }
 
-    private void run() {
-        List<Pending> batch = new ArrayList<>();
-        boolean stop = false;
-        while (!stop) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                continue;
-            }
-            queue.drainTo(batch);
-            stop = batch.remove(STOP);
-            if (!batch.isEmpty()) commit(batch);
-            batch.clear();
-        }
-        for (Pending p; (p = queue.poll()) != null; ) p.durable().completeExceptionally(new IOException("event journal is closed"));
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "events: closing the journal failed: " + e);
-        }
-    }
-
-    private void commit(List<Pending> batch) {
-        if (unhealthy != null) {
-            batch.forEach(p -> p.durable().completeExceptionally(unhealthy));
-            return;
-        }
-        long batchStart = offset;
-        long events = 0;
-        int bytes = 0;
-        try {
-            for (Pending p : batch) for (byte[] line : p.lines()) bytes += line.length + 1;
-            ByteBuffer buffer = ByteBuffer.allocate(bytes);
-            for (Pending p : batch) {
-                for (byte[] line : p.lines()) buffer.put(line).put((byte) '\n');
-                events += p.lines().size();
-            }
-            buffer.flip();
-            while (buffer.hasRemaining()) channel.write(buffer);
-            channel.force(false);
-        } catch (IOException | RuntimeException e) {
-            fail(batch, batchStart, e);
-            return;
-        }
-        offset += bytes;
-        number += events;
-        publish();
-        batch.forEach(p -> p.durable().complete(null));
-        if (offset >= fileSize && number > fileNumber) {
-            try {
-                begin(number);
-                publish();
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "events: cannot begin a new journal file, " + path(fileNumber) + " keeps growing: " + e);
-            }
-        }
-    }
-
-    /** Nothing of the batch was promised: cut it off; after a failed fsync go on in a new file. */
-    private void fail(List<Pending> batch, long batchStart, Exception e) {
-        IOException error = e instanceof IOException io ? io : new IOException(e);
-        LOG.log(Level.ERROR, "events: " + batch.size() + " appends not stored in " + path(fileNumber) + ": " + error);
-        batch.forEach(p -> p.durable().completeExceptionally(error));
-        try {
-            channel.truncate(batchStart);
-            channel.position(batchStart);
-            begin(number);
-            publish();
-        } catch (IOException r) {
-            unhealthy = r;
-            LOG.log(Level.ERROR, "events: journal unhealthy, outcomes wait until restart: " + r);
-        }
-    }
-
     private void begin(long first) throws IOException {
         Path path = path(first);
         FileChannel next = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -252,14 +260,22 @@ public final class EventJournal implements AutoCloseable {
         }
     }
 
+    /** Forces what is still queued (the spool has stopped by now), then wakes the readers. */
     @Override
     public void close() {
-        closing = true;
-        queue.offer(STOP);
         try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            force();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "events: closing the journal, last events not stored: " + e);
+        }
+        closing = true;
+        writing.lock();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "events: closing the journal failed: " + e);
+        } finally {
+            writing.unlock();
         }
         lock.lock();
         try {

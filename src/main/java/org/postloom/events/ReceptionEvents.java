@@ -94,7 +94,12 @@ final class ReceptionEvents implements MessageStore {
             } catch (IOException e) {
                 throw new IntakeException(IntakeException.Kind.FAILED, "event journal: " + e.getMessage(), e);
             }
-            reception.commit();
+            try {
+                reception.commit();
+            } catch (IntakeException | RuntimeException e) {
+                events.notQueued(envelope.queueId());
+                throw e;
+            }
         }
 
         @Override

@@ -2,6 +2,8 @@ package org.postloom.mail;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * xtext (RFC 3461 4): printable ASCII except '+' and '=', with any other octet written as
@@ -39,6 +41,18 @@ public final class Xtext {
             }
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A {@code \x{HEX}} EmbeddedUnicodeChar of RFC 6533 3 (1 to 6 hex digits). */
+    private static final Pattern EMBEDDED = Pattern.compile("\\\\x\\{([0-9A-Fa-f]{1,6})}");
+
+    /** A utf-8 address with its EmbeddedUnicodeChar escapes turned back into characters (RFC 6533 3). */
+    public static String decodeEmbeddedUnicode(String address) {
+        return EMBEDDED.matcher(address).replaceAll(m -> {
+            int codePoint = Integer.parseInt(m.group(1), 16);
+            String c = Character.isValidCodePoint(codePoint) ? Character.toString(codePoint) : "\uFFFD";
+            return Matcher.quoteReplacement(c);
+        });
     }
 
     private static boolean isUpperHex(char c) {

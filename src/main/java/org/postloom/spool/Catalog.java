@@ -294,10 +294,16 @@ final class Catalog {
 
     private RecipientState internReply(RecipientState state) {
         return switch (state) {
-            case RecipientState.Deferred d -> new RecipientState.Deferred(d.nextAttempt(), intern(d.reply()), d.delayReported());
-            case RecipientState.Failed f -> new RecipientState.Failed(intern(f.reply()));
+            case RecipientState.Deferred d -> new RecipientState.Deferred(d.nextAttempt(), intern(d.reply()), d.delayReported(),
+                    d.attempted().map(this::intern));
+            case RecipientState.Failed f -> new RecipientState.Failed(intern(f.reply()), f.attempted().map(this::intern));
             default -> state;
         };
+    }
+
+    /** A report's particulars with their status and host kept once: a few distinct ones repeat. */
+    private RecipientState.Attempted intern(RecipientState.Attempted a) {
+        return new RecipientState.Attempted(intern(a.status()), intern(a.remoteMta()), a.at());
     }
 
     /** Most messages have one recipient: one list per distinct domain serves them all. */

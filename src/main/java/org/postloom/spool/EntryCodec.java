@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import org.postloom.mail.DsnRequest;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
@@ -35,6 +36,12 @@ final class EntryCodec {
     private static final byte PENDING = 0, DELIVERED = 1, DEFERRED = 2, FAILED = 3;
     /** Deferred, and its delay report sent (RFC 3461 DELAY); a new tag, so older records read as before. */
     private static final byte DEFERRED_REPORTED = 4;
+    /**
+     * States that keep what the sender's report will say ({@link RecipientState.Attempted}), new
+     * tags again: a delivery that owes a relayed report, and a deferral and a failure with their
+     * particulars. Without particulars the older tags are written, byte for byte as before.
+     */
+    private static final byte DELIVERED_RELAY_OWED = 5, DEFERRED_ATTEMPTED = 6, FAILED_ATTEMPTED = 7;
 
     private EntryCodec() { }
 
@@ -150,11 +157,28 @@ final class EntryCodec {
     private static void writeState(DataOutputStream out, RecipientState state) throws IOException {
         switch (state) {
             case RecipientState.Pending p -> out.writeByte(PENDING);
+            case RecipientState.Delivered d when d.relayReport().isPresent() -> {
+                out.writeByte(DELIVERED_RELAY_OWED);
+                writeString(out, d.reply());
+                writeAttempted(out, d.relayReport().get());
+            }
             case RecipientState.Delivered d -> out.writeByte(DELIVERED);
+            case RecipientState.Deferred d when d.attempted().isPresent() -> {
+                out.writeByte(DEFERRED_ATTEMPTED);
+                out.writeBoolean(d.delayReported());
+                out.writeLong(d.nextAttempt().toEpochMilli());
+                writeString(out, d.reply());
+                writeAttempted(out, d.attempted().get());
+            }
             case RecipientState.Deferred d -> {
                 out.writeByte(d.delayReported() ? DEFERRED_REPORTED : DEFERRED);
                 out.writeLong(d.nextAttempt().toEpochMilli());
                 writeString(out, d.reply());
+            }
+            case RecipientState.Failed f when f.attempted().isPresent() -> {
+                out.writeByte(FAILED_ATTEMPTED);
+                writeString(out, f.reply());
+                writeAttempted(out, f.attempted().get());
             }
             case RecipientState.Failed f -> {
                 out.writeByte(FAILED);
@@ -170,8 +194,25 @@ final class EntryCodec {
             case DEFERRED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in));
             case DEFERRED_REPORTED -> new RecipientState.Deferred(Instant.ofEpochMilli(in.readLong()), readString(in), true);
             case FAILED -> new RecipientState.Failed(readString(in));
+            case DELIVERED_RELAY_OWED -> new RecipientState.Delivered(readString(in), Optional.of(readAttempted(in)));
+            case DEFERRED_ATTEMPTED -> {
+                boolean reported = in.readBoolean();
+                Instant next = Instant.ofEpochMilli(in.readLong());
+                yield new RecipientState.Deferred(next, readString(in), reported, Optional.of(readAttempted(in)));
+            }
+            case FAILED_ATTEMPTED -> new RecipientState.Failed(readString(in), Optional.of(readAttempted(in)));
             default -> throw new IOException("unknown recipient state");
         };
+    }
+
+    private static void writeAttempted(DataOutputStream out, RecipientState.Attempted a) throws IOException {
+        writeString(out, a.status());
+        writeString(out, a.remoteMta());
+        out.writeLong(a.at().toEpochMilli());
+    }
+
+    private static RecipientState.Attempted readAttempted(DataInputStream in) throws IOException {
+        return new RecipientState.Attempted(readString(in), readString(in), Instant.ofEpochMilli(in.readLong()));
     }
 
     private interface Writer {

@@ -45,6 +45,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private volatile IOException unhealthy;
     private volatile long appends;
     private volatile long forces;
+    private volatile BeforeCommit beforeCommit = BeforeCommit.NONE;
 
     GroupCommitWriter(SegmentDirectory directory, Catalog catalog, SegmentAppender appender,
                       long segmentSize, Consumer<QueueEntry> publisher, CommitObserver observer,
@@ -71,6 +72,11 @@ final class GroupCommitWriter implements AutoCloseable {
             if (stopped) failQueued(); // the writer may have left before it saw this record
         }
         return record.durable;
+    }
+
+    /** Runs {@code hook} on the writer thread at the start of every later commit. */
+    void beforeEachCommit(BeforeCommit hook) {
+        beforeCommit = hook;
     }
 
     boolean isHealthy() {
@@ -125,6 +131,7 @@ final class GroupCommitWriter implements AutoCloseable {
         long batchStart = appender.position();
         long[] payloadOffsets = new long[batch.size()];
         try {
+            beforeCommit.run();
             for (int i = 0; i < batch.size(); i++) payloadOffsets[i] = write(batch.get(i));
             appender.flush();
         } catch (IOException | RuntimeException e) {

@@ -290,6 +290,14 @@ public final class Spool implements MessageStore, AutoCloseable {
         }
     }
 
+    /**
+     * Has the writer run {@code hook} at the start of each group commit, before the batch is
+     * written (the event journal's force: its events become durable before their outcomes).
+     */
+    public void beforeEachCommit(BeforeCommit hook) {
+        writer.beforeEachCommit(hook);
+    }
+
     /** False after a failed fsync left no segment to write to, or after {@link #close()}. */
     public boolean isHealthy() {
         return writer.isHealthy();

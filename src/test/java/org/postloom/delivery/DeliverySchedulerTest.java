@@ -172,7 +172,9 @@ class DeliverySchedulerTest {
                 .contains("Final-Recipient: rfc822; gone@one.test")
                 .contains("Action: failed")
                 .contains("Status: 5.1.1")
-                .contains("Diagnostic-Code: smtp; 550 5.1.1 no such user")
+                // this transport names no host, so the reply is reported as the relay's own (RFC 3464 2.3.6)
+                .contains("Diagnostic-Code: X-Postloom; 550 5.1.1 no such user")
+                .doesNotContain("Remote-MTA")
                 .contains("Message-ID: <m1@test>")
                 .doesNotContain("hello");
     }

@@ -94,10 +94,14 @@ class DsnOutcomesTest {
     }
 
     private Spool open() throws Exception {
+        return open(dir);
+    }
+
+    static Spool open(Path dir) throws Exception {
         return Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), m -> {});
     }
 
-    private static OutcomeRecorder recorder(Spool spool, MutableClock clock) {
+    static OutcomeRecorder recorder(Spool spool, MutableClock clock) {
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock, 1_000_000);
         return new OutcomeRecorder(spool, bouncer, Defaults.retryPolicy(), Duration.ofHours(4), clock,
                 RandomGenerator.getDefault(), DeliveryMetrics.none(), org.postloom.events.DeliveryEvents.none());
@@ -116,7 +120,7 @@ class DsnOutcomesTest {
     }
 
     /** The reports queued so far (messages from the null sender), in queue order, as Python reads them. */
-    private static List<ParsedReport> reports(Spool spool) throws Exception {
+    static List<ParsedReport> reports(Spool spool) throws Exception {
         List<ParsedReport> out = new ArrayList<>();
         for (SpooledMessage m : spool.messages()) {
             if (!m.envelope().sender().isNull()) continue;

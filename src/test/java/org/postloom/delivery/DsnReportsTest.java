@@ -143,6 +143,56 @@ class DsnReportsTest {
                 .containsEntry("Status", "2.0.0").containsEntry("Remote-MTA", "dns; mx.dest.test"));
     }
 
+    /** RFC 6533: SMTPUTF8 with non-ASCII addresses gets the global types and utf-8 addresses in UTF-8. */
+    @Test
+    void anInternationalizedMessageGetsAGlobalReportWithUtf8Addresses() throws Exception {
+        String original = "Subject: Grüße\r\nFrom: s@sender.test\r\n\r\nthe body\r\n";
+        var envelope = new Envelope(new QueueId("Q2"), new Mailbox("s", "sender.test"),
+                List.of(new Mailbox("用户", "dest.test"), new Mailbox("ann", "dest.test")), Envelope.BodyType.EIGHT_BIT_MIME,
+                true, ARRIVAL, "client.test [127.0.0.1]", "", new DsnRequest(DsnRequest.Return.HDRS, ""),
+                List.of(new RecipientDsn(Set.of(), "utf-8;\\x{7528}\\x{6237}+40dest.test"), RecipientDsn.NONE), false);
+        var message = new SpooledMessage(envelope, List.of(RecipientState.PENDING, RecipientState.PENDING), original.length());
+        var bouncer = new Bouncer(store, m -> new ByteArrayInputStream(original.getBytes(StandardCharsets.UTF_8)),
+                "relay.test", NOW, 1_000_000);
+        bouncer.failed(message, List.of(new Bouncer.Notice(0, "5.1.1", "550 5.1.1 用户 unknown", "mx.dest.test"),
+                new Bouncer.Notice(1, "5.1.1", "550 5.1.1 ann unknown", "mx.dest.test")));
+        ParsedReport report = onlyReport();
+        assertThat(report.headers()).containsEntry("report-type", "global-delivery-status");
+        assertThat(report.partTypes()).containsExactly("text/plain", "message/global-delivery-status", "message/global-headers");
+        assertThat(report.perMessage()).containsEntry("Reporting-MTA", "dns; relay.test");
+        assertThat(report.perRecipient()).hasSize(2);
+        assertThat(report.perRecipient().get(0)).containsExactly(
+                entry("Original-Recipient", "utf-8; 用户@dest.test"), entry("Final-Recipient", "utf-8; 用户@dest.test"),
+                entry("Action", "failed"), entry("Status", "5.1.1"), entry("Remote-MTA", "dns; mx.dest.test"),
+                entry("Diagnostic-Code", "smtp; 550 5.1.1 用户 unknown"),
+                entry("Last-Attempt-Date", "Tue, 1 Dec 2026 09:30:00 +0000"));
+        assertThat(report.perRecipient().get(1)).containsEntry("Final-Recipient", "rfc822; ann@dest.test");
+        assertThat(report.returnedSubject()).isEqualTo("Grüße");
+        assertThat(report.returnedBody()).doesNotContain("the body");
+
+        store.committed().clear();
+        var full = new SpooledMessage(new Envelope(envelope.queueId(), envelope.sender(), envelope.recipients(),
+                envelope.body(), true, ARRIVAL, envelope.client(), "", new DsnRequest(DsnRequest.Return.FULL, ""),
+                envelope.recipientDsn(), false), message.recipients(), original.length());
+        bouncer.failed(full, List.of(new Bouncer.Notice(0, "5.1.1", "550 5.1.1 no", "mx.dest.test")));
+        ParsedReport whole = onlyReport();
+        assertThat(whole.partTypes()).containsExactly("text/plain", "message/global-delivery-status", "message/global");
+        assertThat(whole.returnedSubject()).isEqualTo("Grüße");
+        assertThat(whole.returnedBody()).isEqualTo("the body\r\n");
+    }
+
+    @Test
+    void smtpUtf8WithAsciiAddressesKeepsThePlainTypes() throws Exception {
+        var ascii = message(new Mailbox("s", "sender.test"), DsnRequest.NONE, false, RecipientDsn.NONE);
+        var envelope = ascii.envelope();
+        var utf8 = new SpooledMessage(new Envelope(envelope.queueId(), envelope.sender(), envelope.recipients(),
+                envelope.body(), true, ARRIVAL, envelope.client(), ""), ascii.recipients(), ascii.bodySize());
+        bouncer(1_000_000).failed(utf8, List.of(new Bouncer.Notice(0, "5.1.1", "550 5.1.1 no", "mx.dest.test")));
+        ParsedReport report = onlyReport();
+        assertThat(report.headers()).containsEntry("report-type", "delivery-status");
+        assertThat(report.partTypes()).containsExactly("text/plain", "message/delivery-status", "text/rfc822-headers");
+    }
+
     @Test
     void noReportEverGoesToTheNullSender() throws Exception {
         var message = message(Mailbox.NULL, DsnRequest.NONE, false, new RecipientDsn(Set.of(Notify.SUCCESS, Notify.FAILURE), ""));

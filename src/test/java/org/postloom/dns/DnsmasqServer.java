@@ -58,7 +58,7 @@ public final class DnsmasqServer implements AutoCloseable {
     }
 
     /** Starts on {@code port}, for instance to serve other records where an earlier one stood. */
-    static DnsmasqServer startOn(int port, int ttlSeconds, String... records) throws IOException {
+    public static DnsmasqServer startOn(int port, int ttlSeconds, String... records) throws IOException {
         if (!Files.isExecutable(BINARY)) {
             fail(BINARY + " is missing: install the Debian package dnsmasq-base"
                     + " (apt-get install -y dnsmasq-base); these tests need a real DNS server");
@@ -86,7 +86,7 @@ public final class DnsmasqServer implements AutoCloseable {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 

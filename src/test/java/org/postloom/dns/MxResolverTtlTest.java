@@ -20,7 +20,10 @@ class MxResolverTtlTest {
         int port = before.port();
         var resolver = MxResolver.create(List.of(before.address()), Duration.ofSeconds(2));
         long firstLookup = System.nanoTime();
-        assertThat(MxResolverTest.names(resolver.resolve("ttl.test"))).containsExactly("old.ttl.test");
+        Resolution first = resolver.resolve("ttl.test");
+        assertThat(MxResolverTest.names(first)).containsExactly("old.ttl.test");
+        assertThat(((Resolution.Hosts) first).mxTtl()).as("the MX answer's TTL, for the site's refresh")
+                .contains(Duration.ofSeconds(TTL_SECONDS));
         before.close();
 
         // The zone changes: the same port now serves another MX host.

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,12 +35,19 @@ class EventJournalTest {
     }
 
     @Test
-    void concurrentAppendsShareForcesAndReadersSeeEveryLineOnceAcrossFiles() throws Exception {
+    void appendsWaitForOneForceAndReadersSeeEveryLineOnceAcrossFiles() throws Exception {
         try (var journal = EventJournal.open(dir, 600, () -> "{\"_attempts\":{}}".getBytes(StandardCharsets.UTF_8))) {
-            List<CompletableFuture<Void>> durable = new ArrayList<>();
-            for (int i = 0; i < 50; i++) durable.add(journal.append(List.of(line(i))));
-            CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-            for (int i = 50; i < 100; i++) journal.append(List.of(line(i))).get(10, TimeUnit.SECONDS); // one batch each
+            for (int i = 0; i < 50; i++) journal.append(List.of(line(i)));
+            assertThat(journal.end().number()).as("nothing is read before it is forced").isZero();
+            journal.force();
+            assertThat(journal.forces()).as("50 appends, one force").isEqualTo(1);
+            assertThat(journal.end().number()).isEqualTo(50);
+            for (int i = 50; i < 100; i++) {
+                journal.append(List.of(line(i)));
+                journal.force(); // one file write and force each
+            }
+            journal.force();
+            assertThat(journal.forces()).as("a force with nothing queued does nothing").isEqualTo(51);
             assertThat(journal.end().number()).isEqualTo(100);
             assertThat(journal.files()).as("files of ~600 bytes").hasSizeGreaterThan(3);
             List<String> read = readAll(journal, journal.start());
@@ -68,8 +74,8 @@ class EventJournalTest {
     @Test
     void aTornLastLineIsCutAtOpenAndAppendingGoesOn() throws Exception {
         try (var journal = EventJournal.open(dir, 1 << 20, () -> null)) {
-            journal.append(List.of(line(1), line(2))).get(5, TimeUnit.SECONDS);
-        }
+            journal.append(List.of(line(1), line(2)));
+        } // closing forces what is queued
         Path file;
         try (var files = Files.list(dir)) {
             file = files.filter(p -> p.getFileName().toString().startsWith("journal-")).findFirst().orElseThrow();
@@ -80,7 +86,8 @@ class EventJournalTest {
         try (var journal = EventJournal.open(dir, 1 << 20, () -> null)) {
             assertThat(journal.end().number()).isEqualTo(2);
             assertThat(journal.recoveredLines()).hasSize(2);
-            journal.append(List.of(line(4))).get(5, TimeUnit.SECONDS);
+            journal.append(List.of(line(4)));
+            journal.force();
             assertThat(readAll(journal, journal.start())).containsExactly(
                     new String(line(1), StandardCharsets.UTF_8), new String(line(2), StandardCharsets.UTF_8),
                     new String(line(4), StandardCharsets.UTF_8));

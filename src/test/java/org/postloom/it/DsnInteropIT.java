@@ -146,6 +146,29 @@ class DsnInteropIT {
         assertThat(ours.perMessage().get("Original-Envelope-Id")).isEqualTo(theirs.perMessage().get("Original-Envelope-Id"));
     }
 
+    /**
+     * RFC 6533: an SMTPUTF8 message to a non-ASCII address that the next hop (smtp-sink offers no
+     * SMTPUTF8) cannot take fails with 5.6.7, a judgement of the relay's own; both report it in the
+     * internationalized forms.
+     */
+    @Test
+    void postloomAndPostfixAgreeOnAnInternationalizedReport() throws Exception {
+        Map<String, ParsedReport> reports = fromBoth("SMTPUTF8 RET=HDRS ENVID=u8-1", "utf8-1", "用户@fail.test|NOTIFY=FAILURE");
+        ParsedReport ours = reports.get("postloom"), theirs = reports.get("postfix");
+        // Neither names a Remote-MTA: the failure is the relay's own judgement, not a reply.
+        assertAgree(ours, theirs, "Final-Recipient", "Action", "Status", "Remote-MTA");
+        assertThat(ours.perRecipient()).singleElement().satisfies(r -> assertThat(r)
+                .containsEntry("Final-Recipient", "utf-8; 用户@fail.test").containsEntry("Status", "5.6.7")
+                .doesNotContainKey("Remote-MTA").containsEntry("Diagnostic-Code",
+                        "X-Postloom; 553 5.6.7 Message needs SMTPUTF8, which the server does not offer"));
+        // Where they differ: RFC 6522 3 makes report-type the second part's subtype, so Postloom says
+        // global-delivery-status; Postfix 3.7 keeps delivery-status.
+        assertThat(ours.headers()).containsEntry("report-type", "global-delivery-status");
+        assertThat(theirs.headers()).containsEntry("report-type", "delivery-status");
+        assertThat(ours.partTypes()).isEqualTo(theirs.partTypes());
+        assertThat(ours.returnedSubject()).isEqualTo(theirs.returnedSubject()).isEqualTo("utf8-1");
+    }
+
     @Test
     void aRequireTlsMessageToAHopWithoutTlsFailsWith5730AndItsReportLeaksNothing() throws Exception {
         send(POSTLOOM, postloomPort, true, "REQUIRETLS RET=FULL ENVID=rt-1", "the secret plans", "q@nodsn.test|NOTIFY=FAILURE");
@@ -235,7 +258,8 @@ class DsnInteropIT {
     }
 
     private static ParsedReport awaitReport(String envid, String reportingMta) throws Exception {
-        return ParsedReport.parse(captured(envid, reportingMta).getBytes(StandardCharsets.UTF_8));
+        // The capture is the wire's octets one char each (ISO-8859-1): back to the very same octets.
+        return ParsedReport.parse(captured(envid, reportingMta).getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** The report that names this envelope id and reporting MTA, as it arrived at the capturing sink. */

@@ -27,12 +27,13 @@ final class EventLoad {
 
     private EventLoad() {}
 
-    /** The next hop's answers: 550 5.1.1 for gone*, 451 the first time for later*, else 250. */
+    /** The next hop's answers: 550 5.1.1 for gone*, 451 the first time for later*, 451 always for hold*, else 250. */
     static CapturingSink.Policy policy() {
         Set<String> deferredOnce = ConcurrentHashMap.newKeySet();
         return new CapturingSink.Policy() {
             @Override
             public String rcpt(String address, int transaction) {
+                if (address.startsWith("hold")) return "451 4.2.1 Mailbox busy, try later";
                 if (address.startsWith("gone")) return "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown";
                 if (address.startsWith("later") && deferredOnce.add(address)) return "451 4.3.0 Try again later";
                 return "250 2.1.5 Ok";
@@ -82,7 +83,7 @@ final class EventLoad {
         assertThat(ok.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
         assertThat(ok.get("message_id").asText()).isEqualTo("<load0@sender.test>");
         assertThat(ok.get("headers").get("X-Campaign").asText()).isEqualTo("c1");
-        assertThat(ok.get("site").asText()).isEqualTo("dest.test");
+        assertThat(ok.get("site").asText()).as("the site as GET /sites names it: its MX host set").isEqualTo("mx.dest.test");
         assertThat(ok.get("mx_host").asText()).isEqualTo("mx.dest.test");
         assertThat(ok.get("mx_address").asText()).isEqualTo(MX_ADDRESS);
         assertThat(ok.get("attempt").asInt()).isEqualTo(1);

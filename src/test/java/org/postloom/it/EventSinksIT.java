@@ -28,6 +28,8 @@ import org.postloom.dns.DnsmasqServer;
 class EventSinksIT {
 
     private static final String SECRET = "webhook-secret-14";
+    /** The egress source's address, in this test's own loopback range. */
+    private static final String SOURCE_ADDRESS = "127.0.7.1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
@@ -44,7 +46,12 @@ class EventSinksIT {
              WebhookReceiver webhook = WebhookReceiver.start("127.0.3.3", 0, SECRET)) {
             Path eventsFile = work.resolve("events.jsonl");
             int admin = Ports.free("127.0.3.1");
+            // One egress source, so that events name it and the address its connections are bound to.
+            Path config = Files.writeString(work.resolve("postloom.properties"), String.join("\n",
+                    "postloom.egress.sources.\"e7\".address=" + SOURCE_ADDRESS, "postloom.egress.sources.\"e7\".ehlo=o7.relay.test",
+                    "postloom.egress.pools.\"main\"=e7:1", "postloom.egress.default-pool=main", ""));
             RelayProcess relay = relays.start(FaultSettings.relayTo(work, dns, mx.port())
+                    .set("POSTLOOM_CONFIG", config.toString())
                     .set("POSTLOOM_ADMIN_LISTEN", "127.0.3.1:" + admin)
                     .set("POSTLOOM_EVENTS_FILE", eventsFile.toString())
                     .set("POSTLOOM_EVENTS_WEBHOOK_URL", webhook.url())
@@ -58,6 +65,7 @@ class EventSinksIT {
             assertThat(webhook.await(EventLoad::complete, Duration.ofSeconds(60))).as("all events at the webhook").isTrue();
             EventLoad.check(webhook.byId, ids);
             assertThat(webhook.badSignatures).hasValue(0);
+            checkSourceAndConnection(webhook.byId, ids);
             assertThat(relay.log()).contains("dsn-skipped id=" + ids.get(3) + " reason=bounce-messages-off");
 
             // Later mail to a bounced address: no RCPT for it at the MX, one suppression event.
@@ -82,7 +90,67 @@ class EventSinksIT {
             EventLoad.check(fromFile, ids);
 
             checkAdminPlane("http://127.0.3.1:" + admin);
+            checkOperatorDeleteAndTenant("http://127.0.3.1:" + admin, relay.smtpPort(), webhook);
         }
+    }
+
+    /** Every attempted event names the egress source and both ends of its connection. */
+    private static void checkSourceAndConnection(Map<String, JsonNode> byId, List<String> ids) {
+        List<JsonNode> attempted = byId.values().stream().filter(e -> ids.contains(e.get("queue_id").asText()))
+                .filter(e -> List.of("delivery", "transient-failure", "bounce").contains(e.get("type").asText())).toList();
+        assertThat(attempted).extracting(e -> e.get("type").asText()).contains("delivery", "transient-failure", "bounce");
+        for (JsonNode e : attempted) {
+            assertThat(e.get("source").asText()).as("source of " + e.get("id")).isEqualTo("e7");
+            assertThat(e.get("source_address").asText()).as("source_address of " + e.get("id")).isEqualTo(SOURCE_ADDRESS);
+            assertThat(e.get("site").asText()).isEqualTo("mx.dest.test");
+            assertThat(e.get("mx_host").asText()).isEqualTo("mx.dest.test");
+            assertThat(e.get("mx_address").asText()).isEqualTo(EventLoad.MX_ADDRESS);
+            assertThat(e.get("attempt").asInt()).isPositive();
+            assertThat(e.get("sender").asText()).isEqualTo("app@sender.test");
+            assertThat(e.get("size").asLong()).isPositive();
+            assertThat(e.get("message_id").asText()).startsWith("<load");
+            assertThat(e.get("headers").get("X-Campaign").asText()).isEqualTo("c1");
+            assertThat(e.has("tenant")).as("SMTP mail of no tenant").isFalse();
+        }
+    }
+
+    /**
+     * A message the MX keeps deferring, deleted by the operator: one bounce of class other, of no
+     * attempt. HTTP injection (no token configured: tenant default) carries the tenant.
+     */
+    private static void checkOperatorDeleteAndTenant(String base, int smtpPort, WebhookReceiver webhook) throws Exception {
+        String held = MessageSender.send(smtpPort, "app@sender.test", List.of("hold1@dest.test"),
+                "Message-ID: <held@sender.test>\r\n\r\nheld\r\n");
+        assertThat(webhook.await(m -> m.containsKey(held + ".0.1t"), Duration.ofSeconds(30))).as("held once").isTrue();
+        HttpClient http = HttpClient.newHttpClient();
+        var deleted = http.send(HttpRequest.newBuilder(URI.create(base + "/messages/" + held)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(webhook.await(m -> m.containsKey(held + ".0.b"), Duration.ofSeconds(30))).as("the delete's bounce").isTrue();
+        JsonNode bounce = webhook.byId.get(held + ".0.b");
+        assertThat(bounce.get("type").asText()).isEqualTo("bounce");
+        assertThat(bounce.get("bounce_class").asText()).isEqualTo("other");
+        assertThat(bounce.get("status").asText()).isEqualTo("5.0.0");
+        assertThat(bounce.get("reply").asText()).contains("Deleted from the queue by the operator");
+        assertThat(bounce.get("recipient").asText()).isEqualTo("hold1@dest.test");
+        assertThat(bounce.has("attempt")).isFalse();
+        assertThat(bounce.has("mx_host")).isFalse();
+
+        var injected = http.send(HttpRequest.newBuilder(URI.create(base + "/messages"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"envelope_sender\": \"app@sender.test\", \"recipients\": "
+                        + "[{\"email\": \"ok9@dest.test\"}], \"content\": \"From: app@sender.test\\r\\nMessage-ID: <http@sender.test>\\r\\nX-Campaign: c2\\r\\n"
+                        + "\\r\\nhello\\r\\n\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(injected.statusCode()).as(injected.body()).isEqualTo(200);
+        String id = JSON.readTree(injected.body()).get("messages").get(0).get("queue_id").asText();
+        assertThat(webhook.await(m -> m.containsKey(id + ".0.1d"), Duration.ofSeconds(30))).isTrue();
+        for (String eventId : List.of(id + ".r", id + ".0.1d")) {
+            JsonNode e = webhook.byId.get(eventId);
+            assertThat(e.get("tenant").asText()).as("tenant of " + eventId).isEqualTo("default");
+            assertThat(e.get("headers").get("X-Campaign").asText()).isEqualTo("c2");
+            assertThat(e.get("message_id").asText()).isEqualTo("<http@sender.test>");
+        }
+        assertThat(webhook.byId.get(id + ".r").get("recipients")).extracting(JsonNode::asText).containsExactly("ok9@dest.test");
     }
 
     private static Map<String, JsonNode> readFile(Path file) throws Exception {

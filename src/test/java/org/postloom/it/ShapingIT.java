@@ -3,41 +3,19 @@ package org.postloom.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.postloom.Relay;
 import org.postloom.cli.Main;
-import org.postloom.config.ConfigLoader;
 import org.postloom.dns.DnsmasqServer;
 
 /**
@@ -45,36 +23,18 @@ import org.postloom.dns.DnsmasqServer;
  * 127.0.2.100+ that record per connection the peer address, the EHLO name and each MAIL time, and
  * egress sources bound to 127.0.2.1 and 127.0.2.2.
  */
-class ShapingIT {
+class ShapingIT extends ShapingFixture {
 
     private static final String SHARED = "127.0.2.100", PLAIN = "127.0.2.101", GOOGLE = "127.0.2.102",
             YAHOO = "127.0.2.103", SLOW = "127.0.2.104";
     private static DnsmasqServer dns;
-    /** Held here: java.util.logging keeps loggers weakly, and a collected one loses its handler. */
-    private static final Logger DELIVERY_LOG = Logger.getLogger("org.postloom.delivery");
 
-    @TempDir
-    Path spool;
-    private final List<CapturingSink> sinks = new ArrayList<>();
-    private final Map<String, CapturingSink> sinkAt = new HashMap<>();
-    private Relay relay;
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final Handler logCapture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            logged.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    /** Domains that all share mx.plain.test, so one site, as in the bench's 1,000 domains on one site. */
+    private static final int MANY = 100;
 
     @BeforeAll
     static void startDns() throws IOException {
-        dns = DnsmasqServer.start(60,
+        List<String> records = new ArrayList<>(List.of(
                 "--mx-host=a.test,mx1.shared.test,10", "--mx-host=a.test,mx2.shared.test,20",
                 "--mx-host=b.test,mx1.shared.test,10", "--mx-host=b.test,mx2.shared.test,20",
                 "--host-record=mx1.shared.test," + SHARED, "--host-record=mx2.shared.test," + SHARED,
@@ -82,7 +42,9 @@ class ShapingIT {
                 "--mx-host=g1.test,alt1.aspmx.l.google.test,10", "--mx-host=g2.test,aspmx.l.google.test,10",
                 "--host-record=alt1.aspmx.l.google.test," + GOOGLE, "--host-record=aspmx.l.google.test," + GOOGLE,
                 "--mx-host=y.test,mta5.am0.yahoodns.test,10", "--host-record=mta5.am0.yahoodns.test," + YAHOO,
-                "--mx-host=slow.test,mx.slow.test,10", "--host-record=mx.slow.test," + SLOW);
+                "--mx-host=slow.test,mx.slow.test,10", "--host-record=mx.slow.test," + SLOW));
+        for (int i = 0; i < MANY; i++) records.add("--mx-host=d" + i + ".many.test,mx.plain.test,10");
+        dns = DnsmasqServer.start(60, records.toArray(String[]::new));
     }
 
     @AfterAll
@@ -90,125 +52,13 @@ class ShapingIT {
         if (dns != null) dns.close();
     }
 
-    @AfterEach
-    void stop() throws IOException {
-        DELIVERY_LOG.removeHandler(logCapture);
-        if (relay != null) relay.close();
-        for (CapturingSink s : sinks) s.close();
+    @Override
+    int dnsPort() {
+        return dns.address().getPort();
     }
 
-    /** Sinks on every address, one port (the relay's delivery port is one for all MX hosts). */
     private int sinks(CapturingSink.Policy policy) throws IOException {
-        int port = 0;
-        for (String address : List.of(SHARED, PLAIN, GOOGLE, YAHOO, SLOW)) {
-            CapturingSink sink = CapturingSink.start(address, port, policy);
-            port = sink.port();
-            sinks.add(sink);
-            sinkAt.put(address, sink);
-        }
-        return port;
-    }
-
-    private void relay(int port, Map<String, String> shaping) throws IOException {
-        Map<String, String> p = new HashMap<>(shaping);
-        p.put("postloom.hostname", "relay.shaping.test");
-        p.put("postloom.smtp.listen", "127.0.0.1:0");
-        p.put("postloom.admin.listen", "127.0.0.1:0");
-        p.put("postloom.spool.dir", spool.toString());
-        p.put("postloom.dns.servers", "127.0.0.1:" + dns.address().getPort());
-        p.put("postloom.delivery.port", String.valueOf(port));
-        DELIVERY_LOG.addHandler(logCapture);
-        relay = Relay.start(ConfigLoader.of(p));
-    }
-
-    /** A sink policy that answers MAIL after {@code millis}, so connections overlap. */
-    private static CapturingSink.Policy slowMail(long millis) {
-        return new CapturingSink.Policy() {
-            @Override
-            public String mail(int transaction) {
-                pause(millis);
-                return "250 2.1.0 Ok";
-            }
-        };
-    }
-
-    /** A sink policy that answers the first MAIL with {@code reply}, and takes the rest. */
-    private static CapturingSink.Policy firstMailGets(String reply) {
-        return new CapturingSink.Policy() {
-            @Override
-            public String mail(int transaction) {
-                return transaction == 1 ? reply : "250 2.1.0 Ok";
-            }
-        };
-    }
-
-    /** Queues {@code n} messages for the domain while its site is held, so they are all ready at once. */
-    private void submitHeld(int n, String domain) throws IOException, InterruptedException {
-        admin("POST", "/sites/" + domain + "/suspend?for=PT5M");
-        submit(recipients(n, domain));
-        admin("POST", "/sites/" + domain + "/resume");
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis); // the sink standing for a slow remote server, not a wait in the test
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Hands the relay one message per recipient, over one SMTP session. */
-    private void submit(List<String> recipients) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(relay.smtpAddresses().getFirst(), 5000);
-            s.setSoTimeout(30_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-            OutputStream out = s.getOutputStream();
-            MessageSender.expect(in, "220");
-            out.write("EHLO sender.test\r\n".getBytes(StandardCharsets.US_ASCII));
-            MessageSender.expect(in, "250");
-            for (String rcpt : recipients) {
-                out.write(("MAIL FROM:<app@sender.test>\r\nRCPT TO:<" + rcpt + ">\r\nDATA\r\n").getBytes(StandardCharsets.US_ASCII));
-                MessageSender.expect(in, "250");
-                MessageSender.expect(in, "250");
-                MessageSender.expect(in, "354");
-                out.write(("Subject: shaping\r\n\r\nhello " + rcpt + "\r\n.\r\n").getBytes(StandardCharsets.US_ASCII));
-                MessageSender.expect(in, "250");
-            }
-            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-    }
-
-    /** {@code n} recipients in each of the domains, domain after domain. */
-    private static List<String> recipients(int n, String... domains) {
-        List<String> out = new ArrayList<>();
-        for (String domain : domains) for (int i = 0; i < n; i++) out.add("r" + i + "@" + domain);
-        return out;
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(20);
-        }
-    }
-
-    private JsonNode admin(String method, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + relay.adminPort() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(200);
-        return new ObjectMapper().readTree(r.body());
-    }
-
-    private JsonNode site(String name) throws IOException, InterruptedException {
-        for (JsonNode s : admin("GET", "/sites")) if (s.get("site").asText().equals(name)) return s;
-        throw new AssertionError("no site " + name + " in " + admin("GET", "/sites"));
-    }
-
-    private static Predicate<CapturingSink.Connection> toDomain(String domain) {
-        return c -> c.recipients.stream().anyMatch(r -> r.endsWith("@" + domain));
+        return sinks(policy, SHARED, PLAIN, GOOGLE, YAHOO, SLOW);
     }
 
     @Test
@@ -241,7 +91,38 @@ class ShapingIT {
         // delayed on a busy machine can bunch a few more into one second.
         assertThat(worst).as("most MAILs in any one second at the sink").isBetween(90, 115);
         double seconds = Duration.between(mails.getFirst(), mails.getLast()).toMillis() / 1000.0;
-        assertThat(399 / seconds).as("messages per second overall").isBetween(80.0, 102.0);
+        // The first five (a twentieth of a second's worth) may go at once.
+        assertThat(395 / seconds).as("messages per second overall").isBetween(90.0, 105.0);
+    }
+
+    /**
+     * The pacer delivers its cap, not less (a review measured 10 % under at 500/s): 100/s over 400
+     * messages to 100 domains of one site is within 5 % at the sink, a rate a loaded 2-core machine
+     * carries (200/s was: 197-200/s to one domain at a load of 10-13, but at a load of 15 the relay
+     * itself carried no more than ~140/s).
+     */
+    @Test
+    void theObservedRateIsWithinFivePercentOfTheCap() throws Exception {
+        int rate = 100, n = 400;
+        // Connections enough for the rate on a loaded machine (each took ~85-120 ms a message at a load of
+        // 13 on 2 cores): with 20, 100 domains were bound by the connections at 167-187/s, not by the pacer.
+        relay(sinks(CapturingSink.ACCEPT_ALL), Map.of("postloom.shaping.default.max-message-rate", rate + "/s",
+                "postloom.shaping.default.max-connections", "40"));
+        admin("POST", "/sites/plain.test/suspend?for=PT5M");
+        submit(recipients(1, "plain.test")); // the site exists, and is held, before the many domains join it
+        await("the site is known", Duration.ofSeconds(10), () -> readyAt("mx.plain.test") == 1);
+        // Round robin over the domains, as the bench's generator sends.
+        submit(java.util.stream.IntStream.range(1, n).mapToObj(i -> "r" + i + "@d" + i % MANY + ".many.test").toList());
+        await("all resolved to the site", Duration.ofSeconds(30), () -> readyAt("mx.plain.test") == n);
+        admin("POST", "/sites/plain.test/resume");
+        CapturingSink sink = sinkAt.get(PLAIN);
+        await("all delivered", Duration.ofSeconds(60), () -> sink.accepted.size() == n);
+        List<Instant> mails = sink.mailTimes(c -> true);
+        double seconds = Duration.between(mails.getFirst(), mails.getLast()).toNanos() / 1e9;
+        // The first twentieth of a second's worth may go at once (GCRA's burst), the rest spaced evenly.
+        double observed = (n - rate / 20) / seconds;
+        System.out.printf("observed %.1f/s over %d messages, %d connections%n", observed, mails.size(), sink.connectionLog.size());
+        assertThat(observed).as("messages per second at the sink, cap " + rate + "/s").isBetween(rate * 0.95, rate * 1.05);
     }
 
     @Test
@@ -285,19 +166,28 @@ class ShapingIT {
     }
 
     @Test
-    void aThrottleRuleSlowsThePath() throws Exception {
-        relay(sinks(firstMailGets("451 4.7.28 Our system has detected an unusual rate of mail")), Map.of("postloom.shaping.rules[0].reply", "4\\.7\\.28",
+    void aThrottleRuleSlowsThePathOnTheSameConnectionAndTheRateComesBackAfter() throws Exception {
+        relay(sinks(firstMailGets("451 4.7.28 Our system has detected an unusual rate of mail")), Map.of(
+                "postloom.shaping.rules[0].reply", "4\\.7\\.28",
                 "postloom.shaping.rules[0].action", "throttle",
                 "postloom.shaping.rules[0].max-message-rate", "5/s",
-                "postloom.shaping.rules[0].duration", "PT1M"));
-        submitHeld(20, "slow.test");
+                "postloom.shaping.rules[0].duration", "PT4S"));
+        submitHeld(50, "slow.test");
         CapturingSink sink = sinkAt.get(SLOW);
         await("site-throttled logged", Duration.ofSeconds(30), () -> logged.stream().anyMatch(l -> l.startsWith("site-throttled")));
-        assertThat(site("mx.slow.test").get("paths").get(0).get("throttled_until").isNull()).isFalse();
-        await("20 delivered", Duration.ofSeconds(60), () -> sink.accepted.size() == 20);
+        assertThat(site("mx.slow.test").get("paths").get(0).get("rate").asText()).isEqualTo("5/s");
+        await("50 delivered", Duration.ofSeconds(60), () -> sink.accepted.size() == 50);
         List<Instant> mails = sink.mailTimes(c -> true);
-        List<Instant> after = mails.subList(1, mails.size());
-        assertThat(Duration.between(after.getFirst(), after.getLast())).as("19 more at 5/s").isGreaterThan(Duration.ofMillis(3400));
+        Instant refused = mails.getFirst(), ends = refused.plusSeconds(4);
+        List<Instant> during = mails.stream().filter(t -> t.isAfter(refused) && t.isBefore(ends)).toList();
+        assertThat(during).as("5/s for 4 s, the refused one first again, not at its back-off").hasSizeBetween(15, 22);
+        for (int i = 1; i < during.size(); i++) {
+            assertThat(Duration.between(during.get(i - 1), during.get(i))).as("spaced at 5/s").isGreaterThan(Duration.ofMillis(120));
+        }
+        assertThat(Duration.between(ends, mails.getLast())).as("the other ~30 at once after it, not 6 s more at 5/s")
+                .isLessThan(Duration.ofSeconds(3));
+        assertThat(sink.connectionLog.getFirst().mails).as("the connection that got the 451 carried the throttled ones")
+                .contains(refused).containsAll(during);
     }
 
     @Test
@@ -349,9 +239,13 @@ class ShapingIT {
         await("released", Duration.ofSeconds(10), () -> sink.accepted.size() == 2);
     }
 
+    /** Work ready on the site's first path; -1 while the site is not known yet. */
     private int readyAt(String site) {
         try {
-            return site(site).get("paths").get(0).get("ready").asInt();
+            for (JsonNode s : admin("GET", "/sites")) {
+                if (s.get("site").asText().equals(site)) return s.get("paths").get(0).get("ready").asInt();
+            }
+            return -1;
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }

@@ -7,7 +7,9 @@ import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +21,7 @@ import org.postloom.mail.RecipientDsn;
 import org.postloom.mail.RecipientDsn.Notify;
 import org.postloom.testing.TestSpool;
 
-/** DSN parameters, REQUIRETLS and the delay-reported mark survive a restart; old envelopes still read. */
+/** DSN parameters, REQUIRETLS, the delay-reported mark and report particulars survive a restart; old envelopes still read. */
 class DsnDurabilityTest {
 
     @TempDir
@@ -41,11 +43,7 @@ class DsnDurabilityTest {
         Instant next = Instant.parse("2026-12-01T13:00:00Z");
         try (var opened = TestSpool.open(dir, TestSpool.options())) {
             Spool spool = opened.spool();
-            sent = withDsn(spool.newQueueId());
-            try (var reception = spool.receive(sent)) {
-                reception.body().write("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
-                reception.commit();
-            }
+            sent = queue(spool);
             spool.record(sent.queueId(), 0, new RecipientState.Deferred(next, "451 4.3.0 later", true));
             spool.record(sent.queueId(), 1, new RecipientState.Deferred(next, "451 4.3.0 later"));
         }
@@ -55,6 +53,31 @@ class DsnDurabilityTest {
             assertThat(back.recipients()).containsExactly(new RecipientState.Deferred(next, "451 4.3.0 later", true),
                     new RecipientState.Deferred(next, "451 4.3.0 later", false), RecipientState.PENDING);
         }
+    }
+
+    /** What the reports will say waits with the states: through a reopen, and in a compaction copy. */
+    static final List<RecipientState> WITH_PARTICULARS = List.of(
+            new RecipientState.Delivered("250 2.0.0 Ok", Optional.of(new RecipientState.Attempted("2.0.0", "mx.dest.test",
+                    Instant.parse("2026-12-01T09:00:00Z")))),
+            new RecipientState.Deferred(Instant.parse("2026-12-01T13:00:00Z"), "421 4.4.1 refused", true,
+                    Optional.of(new RecipientState.Attempted("4.4.1", "", Instant.parse("2026-12-01T09:01:00Z")))),
+            new RecipientState.Failed("550 5.1.1 no such user", Optional.of(new RecipientState.Attempted("5.1.1",
+                    "mx.dest.test", Instant.parse("2026-12-01T09:02:00Z")))));
+
+    @Test
+    void theParticularsOfEachStateSurviveAReopenAndACompactionCopy() throws Exception {
+        Envelope sent;
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
+            Spool spool = opened.spool();
+            sent = queue(spool);
+            for (int i = 0; i < WITH_PARTICULARS.size(); i++) spool.record(sent.queueId(), i, WITH_PARTICULARS.get(i));
+            assertThat(spool.message(sent.queueId())).as("one recipient still deferred").isPresent();
+        }
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
+            assertThat(reopened.spool().message(sent.queueId()).orElseThrow().recipients()).isEqualTo(WITH_PARTICULARS);
+        }
+        byte[] copy = EntryCodec.copyPrefix(WITH_PARTICULARS);
+        assertThat(EntryCodec.decodeStates(Arrays.copyOfRange(copy, 4, copy.length))).isEqualTo(WITH_PARTICULARS);
     }
 
     @Test
@@ -82,6 +105,15 @@ class DsnDurabilityTest {
         assertThat(old.dsn()).isEqualTo(DsnRequest.NONE);
         assertThat(old.recipientDsn()).containsExactly(RecipientDsn.NONE);
         assertThat(old.requireTls()).isFalse();
+    }
+
+    private static Envelope queue(Spool spool) throws Exception {
+        Envelope sent = withDsn(spool.newQueueId());
+        try (var reception = spool.receive(sent)) {
+            reception.body().write("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+            reception.commit();
+        }
+        return sent;
     }
 
     private static void string(DataOutputStream out, String s) throws Exception {

@@ -316,6 +316,11 @@ public final class OutboundConnection implements AutoCloseable {
         return address;
     }
 
+    /** The local address the connection is bound to (an egress source's, or the one the system chose). */
+    public java.net.InetAddress localAddress() {
+        return wire.plainSocket().getLocalAddress();
+    }
+
     private static void closeQuietly(Socket socket, Wire wire) {
         if (wire != null) {
             wire.close();

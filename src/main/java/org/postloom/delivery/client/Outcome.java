@@ -12,6 +12,12 @@ public sealed interface Outcome {
     /** The reply (ours when the cause is local, such as a refused connection). */
     Reply reply();
 
+    /**
+     * Whether {@link #reply()} is what the next hop said (a report then names it in Remote-MTA with
+     * an {@code smtp} Diagnostic-Code, RFC 3464 2.3.5-2.3.6), not a judgement of our own.
+     */
+    boolean fromServer();
+
     Scope scope();
 
     enum Scope { SITE, MESSAGE, RECIPIENT }
@@ -32,11 +38,26 @@ public sealed interface Outcome {
         public Scope scope() {
             return Scope.RECIPIENT;
         }
+
+        @Override
+        public boolean fromServer() {
+            return true;
+        }
     }
 
     /** Try again later: a 4xx reply, or the network failed. */
-    record Deferred(Reply reply, Scope scope) implements Outcome {}
+    record Deferred(Reply reply, Scope scope, boolean fromServer) implements Outcome {
+        /** A deferral of our own making (no connection, no address, TLS policy). */
+        public Deferred(Reply reply, Scope scope) {
+            this(reply, scope, false);
+        }
+    }
 
     /** Never going to work: a 5xx reply, or a permanent local judgement (null MX, no such domain). */
-    record Failed(Reply reply, Scope scope) implements Outcome {}
+    record Failed(Reply reply, Scope scope, boolean fromServer) implements Outcome {
+        /** A failure of our own making (no such domain, REQUIRETLS unmet, suppressed). */
+        public Failed(Reply reply, Scope scope) {
+            this(reply, scope, false);
+        }
+    }
 }

@@ -31,7 +31,7 @@ final class ReplyClassifier {
     static Outcome refused(Reply reply, Scope scope) {
         Scope reach = reply.code() == 421 ? Scope.SITE : scope;
         Reply withStatus = reply.withDefaultStatus();
-        return reply.isPermanent() ? new Outcome.Failed(withStatus, reach) : new Outcome.Deferred(withStatus, reach);
+        return reply.isPermanent() ? new Outcome.Failed(withStatus, reach, true) : new Outcome.Deferred(withStatus, reach, true);
     }
 
     /**
@@ -116,7 +116,7 @@ final class ReplyClassifier {
      */
     static Outcome noHostTookIt(Outcome lastHost, TlsResult tls) {
         boolean policyUnmet = tls != null && tls.failure().isPresent();
-        return policyUnmet && lastHost instanceof Outcome.Deferred d ? new Outcome.Deferred(d.reply(), Scope.MESSAGE) : lastHost;
+        return policyUnmet && lastHost instanceof Outcome.Deferred d ? new Outcome.Deferred(d.reply(), Scope.MESSAGE, d.fromServer()) : lastHost;
     }
 
     /** The server said something we did not ask for where no server may speak first. */

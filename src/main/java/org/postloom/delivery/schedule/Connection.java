@@ -10,6 +10,8 @@ final class Connection<W> {
     int budget;
     /** When it began to wait for work; null while it is carrying a batch. */
     Instant idleSince;
+    /** Told to hang up; it still counts until it reports that it has closed. */
+    boolean closing;
 
     Connection(long id, PathState<W> path, int budget) {
         this.id = id;

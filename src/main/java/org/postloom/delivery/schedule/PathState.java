@@ -21,6 +21,8 @@ final class PathState<W> {
     /** Connections open and waiting for work; the most recently parked is given work first. */
     final ArrayDeque<Connection<W>> idle = new ArrayDeque<>();
     int connections;
+    /** Of those, connections told to hang up that have not closed yet. */
+    int closing;
     private PathLimits limits;
     private int window;
     private int siteFailures;
@@ -33,6 +35,8 @@ final class PathState<W> {
     private SharedLimits.RateGate newConnections;
     private SharedLimits.RateGate throttle;
     private Rate throttleRate;
+    /** The connections a throttle allows at most while it holds. */
+    private int throttleConnections = Integer.MAX_VALUE;
 
     PathState(EgressPath key, Site<W> site, PathLimits limits, SharedLimits shared) {
         this.key = key;
@@ -90,9 +94,19 @@ final class PathState<W> {
         if (sourceCap != null) sourceCap.take(now);
     }
 
+    /** The connections this path may have now: its maximum, or a throttle's while it holds. */
+    int connectionCap(Instant now) {
+        return throttledUntil.isAfter(now) ? Math.min(throttleConnections, limits.maxConnections()) : limits.maxConnections();
+    }
+
+    /** Whether more connections are open (and not yet told to hang up) than the path may have now. */
+    boolean overCap(Instant now) {
+        return connections - closing > connectionCap(now);
+    }
+
     /** Slow start: the connections this path may have now, at most its maximum. */
     boolean mayOpen(Instant now) {
-        return connections < Math.min(window, limits.maxConnections())
+        return connections < Math.min(window, connectionCap(now))
                 && (newConnections == null || newConnections.allows(now))
                 // asked last: a lease in the cluster is taken only when nothing local stops the path
                 && leases.mayOpen(limits.maxConnections());
@@ -142,10 +156,16 @@ final class PathState<W> {
         window = 1;
     }
 
-    void throttle(Instant until, Rate rate) {
+    /**
+     * Lowers the path's rate (and its connections, if the rule says) until {@code until}. A throttle
+     * already in effect at that rate keeps its pacer: a rule firing again extends the throttle, it
+     * does not grant a fresh burst.
+     */
+    void throttle(Instant now, Instant until, Rate rate, java.util.Optional<Integer> maxConnections) {
+        if (!throttledUntil.isAfter(now) || !rate.equals(throttleRate)) throttle = shared.rate("throttle:" + key, rate);
         throttledUntil = until;
-        throttle = shared.rate("throttle:" + key, rate);
         throttleRate = rate;
+        throttleConnections = maxConnections.orElse(Integer.MAX_VALUE);
     }
 
     /** Lifts the back-off (an operator's retry) and, with {@code holds}, every hold and throttle. */

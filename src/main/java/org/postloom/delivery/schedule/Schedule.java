@@ -197,6 +197,8 @@ public final class Schedule<W extends Routable> {
     private void hangUp(Connection<W> c) {
         c.path.idle.remove(c);
         c.idleSince = null;
+        c.closing = true;
+        c.path.closing++;
         pending.add(new Action.HangUp<>(c.id));
     }
 
@@ -209,6 +211,7 @@ public final class Schedule<W extends Routable> {
     private void release(Connection<W> c) {
         connections.remove(c.id);
         c.path.connections--;
+        if (c.closing) c.path.closing--;
         c.path.leases.closed();
     }
 
@@ -248,15 +251,16 @@ public final class Schedule<W extends Routable> {
         // A rule's hold or throttle replaces the back-off: the mail stays ready, and goes as soon
         // as the hold ends, or at the throttled rate.
         boolean held = path.suspended(now) || fired;
-        for (Attempt.Retry<W> r : attempt.retries()) {
-            if (held) path.ready.add(r.item());
+        attempt.untouched().reversed().forEach(path.ready::addFirst);
+        for (Attempt.Retry<W> r : attempt.retries().reversed()) {
+            if (held) path.ready.addFirst(r.item()); // first again: it was the first to go
             else queue(r.item(), r.due(), now);
         }
-        attempt.untouched().reversed().forEach(path.ready::addFirst);
         if (!path.ready.isEmpty()) withReadyWork.add(path);
         if (!attempt.waits()) {
             release(c);
-        } else if (path.suspended(now)) {
+        } else if (path.suspended(now) || path.overCap(now)) {
+            // A hold or a throttle's lower cap: the connection says QUIT after its transaction, not mid-way.
             hangUp(c);
         } else {
             c.budget = attempt.budget();
@@ -272,8 +276,13 @@ public final class Schedule<W extends Routable> {
             for (ReplyRule rule : policy.rulesFor(path.site)) {
                 if (!rule.matches(reply)) continue;
                 Instant until = now.plus(rule.duration());
-                if (rule.action() == ReplyRule.Action.SUSPEND) path.hold(until);
-                else path.throttle(until, rule.rate().orElseThrow());
+                if (rule.action() == ReplyRule.Action.SUSPEND) {
+                    path.hold(until);
+                } else {
+                    path.throttle(now, until, rule.rate().orElseThrow(), rule.connections());
+                    // Connections waiting beyond the throttle's cap hang up politely; busy ones after their batch.
+                    while (path.overCap(now) && !path.idle.isEmpty()) hangUp(path.idle.pollFirst());
+                }
                 fired = true;
                 pending.add(new Action.RuleFired<>(rule, path.key, until, reply));
                 break;

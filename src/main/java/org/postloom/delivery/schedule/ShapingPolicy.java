@@ -47,8 +47,8 @@ public record ShapingPolicy(PathLimits defaults, Map<SiteMatch, PathLimits.Overr
     }
 
     /**
-     * Whether a reply on {@code site} makes a rule fire: the courier then stops at once and
-     * reports, so the rest of its batch obeys the suspension or the throttle.
+     * Whether a reply on {@code site} makes a rule fire: the courier then stops its batch at once
+     * and reports, so the rest of the batch obeys the suspension or the throttle.
      */
     Predicate<String> haltsOn(Site<?> site) {
         List<ReplyRule> watching = rulesFor(site);

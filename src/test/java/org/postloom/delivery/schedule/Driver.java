@@ -123,6 +123,16 @@ final class Driver {
         forget(connection);
     }
 
+    /** The connection's first item got {@code reply} and a rule fired; the rest were not tried; it waits for more. */
+    void throttled(long connection, String reply) {
+        List<Item> batch = carrying.get(connection);
+        List<Attempt.Retry<Item>> retry = List.of(new Attempt.Retry<>(batch.getFirst(), now.plus(Duration.ofMinutes(5))));
+        budget.merge(connection, batch.size() - 1, Integer::sum);
+        schedule.report(connection, new Attempt<>(1, retry, batch.subList(1, batch.size()), List.of(reply), false,
+                reply, true, budget.get(connection)), now);
+        carrying.put(connection, new ArrayList<>());
+    }
+
     long busy() {
         return carrying.values().stream().filter(b -> !b.isEmpty()).count();
     }
@@ -139,6 +149,34 @@ final class Driver {
             allSucceed();
             tick();
             Instant next = schedule.nextWake(now).filter(t -> t.isBefore(now.plus(step))).orElse(now.plus(step));
+            now = next.isAfter(now) ? next : now.plusNanos(1);
+        }
+    }
+
+    /**
+     * Runs the loop for {@code total} with connections that take {@code perMessage} for each item
+     * (and {@code perMessage} more to open), and a loop that wakes {@code lateBy} after each wake-up
+     * it asked for, as a busy machine's does. Connections report as soon as their batch is done.
+     */
+    void runBusy(Duration total, Duration perMessage, Duration lateBy) {
+        Instant end = now.plus(total);
+        Map<Long, Instant> doneAt = new HashMap<>();
+        while (now.isBefore(end)) {
+            for (Action<Item> a : tick()) {
+                switch (a) {
+                    case Action.Open<Item> o -> doneAt.put(o.connection(), now.plus(perMessage.multipliedBy(o.batch().size() + 1)));
+                    case Action.Hand<Item> h -> doneAt.put(h.connection(), now.plus(perMessage.multipliedBy(h.batch().size())));
+                    default -> { }
+                }
+            }
+            for (var e : List.copyOf(doneAt.entrySet())) {
+                if (e.getValue().isAfter(now) || !carrying.containsKey(e.getKey())) continue;
+                doneAt.remove(e.getKey());
+                succeed(e.getKey());
+            }
+            Instant next = schedule.nextWake(now).orElse(end);
+            for (Instant t : doneAt.values()) if (t.isBefore(next)) next = t;
+            next = next.plus(lateBy);
             now = next.isAfter(now) ? next : now.plusNanos(1);
         }
     }

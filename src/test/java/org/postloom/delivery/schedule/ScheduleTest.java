@@ -121,6 +121,21 @@ class ScheduleTest {
         assertThat(perWindow.values()).as("a burst of a twentieth of a second's worth at most").allMatch(n -> n <= 100 + 5 + 1);
     }
 
+    /**
+     * 1,000 domains on one site at 500/s, connections that take 30 ms a message (20 of them carry
+     * 666/s) and a loop that wakes 5 ms late each time: the schedule hands out the cap, within 5 %.
+     * (Dealing the catch-up one item per connection instead was tried: each batch then paid the
+     * loop's lateness once per message, and 35 ms / 10 ms late fell to 3,604 from 4,839.)
+     */
+    @Test
+    void theRateIsMetWhenConnectionsAreSlowAndTheLoopWakesLate() {
+        Driver d = new Driver(Driver.limits(20, 100, "500/s"));
+        d.queue(IntStream.range(0, 20_000).mapToObj(i -> Item.to("d" + i % 1000 + ".test", "m" + i)).toArray(Item[]::new));
+        for (int i = 0; i < 1000; i++) d.mx.put("d" + i + ".test", "mx.one.test");
+        d.runBusy(Duration.ofSeconds(10), Duration.ofMillis(30), Duration.ofMillis(5));
+        assertThat(d.sent.size()).as("500/s for 10 s").isBetween(4750, 5050);
+    }
+
     @Test
     void theConnectionRateSpacesNewConnections() {
         ShapingPolicy policy = ShapingPolicy.standard().withDefaults(
@@ -159,7 +174,8 @@ class ScheduleTest {
     }
 
     private static ReplyRule rule(int index, String reply, ReplyRule.Action action, Duration duration, String rate) {
-        return new ReplyRule(index, SiteMatch.ANY, Pattern.compile(reply), action, duration, Optional.ofNullable(rate).map(Rate::parse));
+        return new ReplyRule(index, SiteMatch.ANY, Pattern.compile(reply), action, duration, Optional.ofNullable(rate).map(Rate::parse),
+                Optional.empty());
     }
 
     @Test
@@ -192,7 +208,7 @@ class ScheduleTest {
     }
 
     @Test
-    void aThrottleRuleSlowsThePathForItsDuration() {
+    void aThrottleRuleSlowsThePathForItsDurationOnTheSameConnectionAndTheRateComesBackAfter() {
         ReplyRule slow = rule(0, "4\\.7\\.28", ReplyRule.Action.THROTTLE, Duration.ofMinutes(1), "2/s");
         Driver d = new Driver(new ShapingPolicy(new PathLimits(1, 10_000, Optional.empty(), Optional.empty()), Map.of(),
                 List.of(slow), Map.of(), 1000));
@@ -200,13 +216,53 @@ class ScheduleTest {
         d.tick();
         long c = d.carrying.keySet().iterator().next();
         assertThat(d.carrying.get(c)).hasSize(500);
-        d.replied(c, "451 4.7.28 rate limited", false);
+        d.throttled(c, "451 4.7.28 rate limited");
         int before = d.sent.size();
         d.tick();
         assertThat(d.all(Action.RuleFired.class)).hasSize(1);
+        assertThat(d.all(Action.HangUp.class)).as("the connection is not hung up").isEmpty();
         d.run(Duration.ofSeconds(10), Duration.ofMillis(100));
-        assertThat(d.sent.size() - before).as("2/s for 10 s").isBetween(20, 21);
-        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().throttledUntil()).isNotNull();
+        assertThat(d.sent.size() - before).as("2/s for 10 s, the 451'd item first, not at its own back-off").isBetween(20, 21);
+        assertThat(d.sentItems.get(before).id()).isEqualTo("ms.test#0");
+        assertThat(d.opens()).as("all on the first connection").hasSize(1);
+        assertThat(d.all(Action.Hand.class)).allMatch(h -> ((Action.Hand<?>) h).connection() == c);
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().throttledUntil()).isEqualTo(Driver.T0.plus(Duration.ofMinutes(1)));
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().rate()).isEqualTo("2/s");
+        d.now = Driver.T0.plus(Duration.ofMinutes(1));
+        int throttledEnd = d.sent.size();
+        d.run(Duration.ofSeconds(1), Duration.ofMillis(100));
+        assertThat(d.sent.size() - throttledEnd).as("no cap once the throttle ends").isGreaterThan(400);
+        assertThat(d.schedule.sites(d.now).getFirst().paths().getFirst().throttledUntil()).isNull();
+    }
+
+    @Test
+    void aThrottleWithMaxConnectionsHangsUpTheConnectionsAboveItAfterTheirTransactionAndOpensNoMore() {
+        ReplyRule slow = new ReplyRule(0, SiteMatch.ANY, Pattern.compile("4\\.7\\.28"), ReplyRule.Action.THROTTLE,
+                Duration.ofSeconds(30), Optional.of(Rate.parse("100/s")), Optional.of(1));
+        Driver d = new Driver(new ShapingPolicy(new PathLimits(3, 5, Optional.empty(), Optional.empty()), Map.of(),
+                List.of(slow), Map.of(), 1000));
+        for (Item one : items("ms.test", 3)) {
+            d.queue(one);
+            d.tick();
+        }
+        assertThat(d.carrying).as("three connections, one item each").hasSize(3);
+        d.queue(items("more.ms.test", 100));
+        d.mx.put("more.ms.test", "mx.ms.test");
+        List<Long> open = List.copyOf(d.carrying.keySet());
+        d.throttled(open.get(0), "451 4.7.28 rate limited");
+        d.tick();
+        d.allSucceed();
+        d.tick();
+        assertThat(d.all(Action.HangUp.class)).as("two hang up, each after its transaction; none is cut off mid-way")
+                .hasSize(2);
+        assertThat(d.carrying).hasSize(1);
+        d.peakConnections = 0;
+        d.run(Duration.ofSeconds(5), Duration.ofMillis(100));
+        assertThat(d.peakConnections).as("one connection while the throttle holds").isEqualTo(1);
+        d.now = Driver.T0.plus(Duration.ofSeconds(30));
+        d.queue(items("ms.test", 1000));
+        d.run(Duration.ofSeconds(1), Duration.ofMillis(100));
+        assertThat(d.peakConnections).as("the usual three after it").isEqualTo(3);
     }
 
     @Test
