@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.postloom.delivery.schedule.Rate;
 import org.postloom.delivery.schedule.SharedLimits.Hold;
+import org.postloom.delivery.schedule.SharedLimits.Throttle;
 
 /**
  * Holds told to every node: rules' suspensions and throttles, operators' suspensions. A hold is
@@ -66,7 +67,7 @@ final class SharedHolds {
     /** A hold from pub/sub; this node's own are skipped (applied when set). */
     void heard(String message) {
         String[] f = message.split("\t", -1);
-        if (f.length == 5 && f[0].equals(cluster.node())) return;
+        if (f.length == 6 && f[0].equals(cluster.node())) return;
         apply(f, message, "pub/sub", Instant.MAX);
     }
 
@@ -83,9 +84,10 @@ final class SharedHolds {
     private void apply(String[] f, String text, String via, Instant asked) {
         Hold hold;
         try {
-            if (f.length != 5) throw new IllegalArgumentException("not 5 fields");
+            if (f.length != 6) throw new IllegalArgumentException("not 6 fields");
             hold = new Hold(f[1], f[2].equals("*") ? null : f[2], f[3].equals(NONE) ? Instant.MIN : Instant.parse(f[3]),
-                    f[4].equals(NONE) ? Optional.empty() : Optional.of(Rate.parse(f[4])));
+                    f[4].equals(NONE) ? Optional.empty() : Optional.of(new Throttle(Rate.parse(f[4]),
+                            f[5].equals(NONE) ? Optional.empty() : Optional.of(Integer.parseInt(f[5])))));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster-hold unreadable via=" + via + " hold=\"" + text.replace('"', '\'') + "\"");
             return;
@@ -97,7 +99,7 @@ final class SharedHolds {
             return;
         }
         LOG.log(System.Logger.Level.INFO, "cluster-hold via=" + via + " from=" + f[0] + " site=" + hold.site() + " source="
-                + f[2] + " until=" + f[3] + " throttle=" + f[4]);
+                + f[2] + " until=" + f[3] + " throttle=" + f[4] + " connections=" + f[5]);
         listeners.forEach(l -> l.accept(hold));
         cluster.wake();
     }
@@ -117,9 +119,10 @@ final class SharedHolds {
                 + (hold.throttle().isPresent() ? "throttle" : "suspend");
     }
 
-    /** node, site, source or {@code *}, until or {@code -}, throttle rate or {@code -}; tab-separated. */
+    /** node, site, source or {@code *}, until, throttle rate, throttle connections ({@code -}: none); tab-separated. */
     private static String text(String node, Hold hold) {
         return String.join("\t", node, hold.site(), hold.source() == null ? "*" : hold.source(),
-                lifts(hold) ? NONE : hold.until().toString(), hold.throttle().map(Rate::toString).orElse(NONE));
+                lifts(hold) ? NONE : hold.until().toString(), hold.throttle().map(t -> t.rate().toString()).orElse(NONE),
+                hold.throttle().flatMap(Throttle::connections).map(String::valueOf).orElse(NONE));
     }
 }

@@ -193,7 +193,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private void announceAndLog(Action.RuleFired<WorkItem> f) {
         boolean throttle = f.rule().action() == ReplyRule.Action.THROTTLE;
         shared.announce(new SharedLimits.Hold(f.path().site(), f.path().source(), f.until(),
-                throttle ? f.rule().rate() : Optional.empty()));
+                throttle ? f.rule().rate().map(r -> new SharedLimits.Throttle(r, f.rule().connections())) : Optional.empty()));
         LOG.log(System.Logger.Level.WARNING,
                 (throttle ? "site-throttled" : "site-suspended")
                         + " site=" + f.path().site() + " source=" + f.path().source() + " until=" + f.until()

@@ -326,7 +326,9 @@ public final class Schedule<W extends Routable> {
     /** A rule's hold from another node on one path of the site: a suspension or a throttle. */
     private static <W> void holdPath(Site<W> site, SharedLimits.Hold hold) {
         PathState<W> path = site.path(hold.source());
-        hold.throttle().ifPresentOrElse(rate -> path.throttle(hold.until(), rate), () -> path.hold(hold.until()));
+        // Instant.MIN for now: a throttle already in effect at that rate keeps its pacer (the same shared gate).
+        hold.throttle().ifPresentOrElse(t -> path.throttle(Instant.MIN, hold.until(), t.rate(), t.connections()),
+                () -> path.hold(hold.until()));
     }
 
     /** The name of the site, or of the site a domain's mail goes to, when known here. */

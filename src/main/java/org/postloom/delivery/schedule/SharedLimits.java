@@ -51,14 +51,17 @@ public interface SharedLimits {
     /**
      * A hold on a site: on one source's path ({@code source} non-null: a reply rule fired) or on
      * all of them (an operator's), until {@code until}; {@link Instant#MIN} lifts the operator's
-     * hold. A suspension, or with {@code throttle} a throttle to that message rate (rules only).
+     * hold. A suspension, or with {@code throttle} a throttle (rules only).
      */
-    record Hold(String site, String source, Instant until, Optional<Rate> throttle) {
+    record Hold(String site, String source, Instant until, Optional<Throttle> throttle) {
 
         public static Hold suspension(String site, String source, Instant until) {
             return new Hold(site, source, until, Optional.empty());
         }
     }
+
+    /** A throttle rule's message rate, and its connections at most (empty: the path's own). */
+    record Throttle(Rate rate, Optional<Integer> connections) {}
 
     /** One node: GCRA pacers in memory, no leases beyond the path's own count, no one to tell. */
     SharedLimits LOCAL = new SharedLimits() {

@@ -297,7 +297,8 @@ class ScheduleTest {
         Driver d = new Driver(limits(20, 100, null));
         Instant until = d.now.plus(Duration.ofMinutes(10));
         d.schedule.held(SharedLimits.Hold.suspension("mx.held.test", "", until));
-        d.schedule.held(new SharedLimits.Hold("mx.slow.test", "", until, Optional.of(Rate.parse("2/s"))));
+        d.schedule.held(new SharedLimits.Hold("mx.slow.test", "", until,
+                Optional.of(new SharedLimits.Throttle(Rate.parse("2/s"), Optional.empty()))));
         d.queue(items("held.test", 3));
         d.queue(items("slow.test", 100));
         d.queue(items("free.test", 5));
