@@ -46,7 +46,6 @@ import org.postloom.delivery.Router;
 import org.postloom.delivery.SmtpTransport;
 import org.postloom.dns.MxResolver;
 import org.postloom.events.DeliveryEvents;
-import org.postloom.events.EventSettings;
 import org.postloom.dns.Resolution;
 import org.postloom.inject.IdempotencyStore;
 import org.postloom.inject.Injection;
@@ -136,7 +135,7 @@ public final class Relay implements AutoCloseable {
 
         Gauge.builder("postloom.spool.free.bytes", config.spool().dir(), Relay::usableBytes)
                 .description("usable bytes on the spool's file system").register(metrics);
-        events = DeliveryEvents.start(eventSettings(), config.spool().dir(), spool, clock);
+        events = DeliveryEvents.start(settings.events(), config.spool().dir(), spool, clock);
         events.backlogs().keySet().forEach(sink -> Gauge.builder("postloom.events.backlog", events,
                 e -> e.backlogs().getOrDefault(sink, 0L)).tag("sink", sink).register(metrics));
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics);
@@ -211,21 +210,11 @@ public final class Relay implements AutoCloseable {
                 settings.delivery(shaping, pools, sources, hostname), clock, metrics, events, shared);
     }
 
-    private EventSettings eventSettings() {
-        PostloomConfig.Events e = config.events();
-        return EventSettings.of(e.file(), e.fileMaxSize(), e.fileKeep(), e.webhook().url(), e.webhook().secret(),
-                e.webhook().batchSize(), e.webhook().timeout(), e.kafka().bootstrapServers(), e.kafka().topic(),
-                e.headers().orElse(List.of()), e.bounceClassesFile(), e.maxBackoff(),
-                config.suppression().enabled(), config.suppression().classes());
-    }
-
     /** With {@code postloom.cluster.redis}: limits held in Redis by every node; else this node's alone. */
     private SharedLimits sharedLimits(String hostname, Clock clock, PrometheusMeterRegistry metrics) {
-        PostloomConfig.Cluster c = config.cluster();
-        Optional<String> redis = c.redis().filter(r -> !r.isBlank());
-        if (redis.isEmpty()) return SharedLimits.LOCAL;
-        cluster = RedisLimits.start(new RedisLimits.Settings(redis.get(), c.node().filter(n -> !n.isBlank()).orElse(hostname),
-                c.leaseTtl(), c.size()), clock);
+        Optional<RedisLimits.Settings> nodes = settings.cluster(hostname);
+        if (nodes.isEmpty()) return SharedLimits.LOCAL;
+        cluster = RedisLimits.start(nodes.get(), clock);
         Gauge.builder("postloom.cluster.redis.up", cluster, l -> l.redisUp() ? 1 : 0)
                 .description("1 while Redis answers, 0 while each node applies its share alone").register(metrics);
         return cluster;
@@ -271,7 +260,7 @@ public final class Relay implements AutoCloseable {
     private Optional<TlsReports> tlsReports(String hostname, PolicyDns dns, TrustRoots roots, Clock clock) {
         PostloomConfig.TlsRpt r = config.tlsRpt();
         if (!r.enabled()) return Optional.empty();
-        var submitter = new TlsReports.Submitter(r.organization().orElse(hostname), r.contact().orElse("postmaster@" + hostname), hostname);
+        var submitter = settings.tlsReportSubmitter(hostname);
         TlsReports.Mailer mailer = (to, message) -> {
             int at = to.lastIndexOf('@');
             Envelope envelope = new Envelope(spool.newQueueId(), Mailbox.NULL, List.of(new Mailbox(to.substring(0, at), to.substring(at + 1))),
@@ -283,9 +272,7 @@ public final class Relay implements AutoCloseable {
         };
         var reports = new TlsReports(config.spool().dir().resolve("tls-rpt"), clock, r.interval(), submitter, dns::txt,
                 new PolicyHttp(dns::addresses, roots, config.dns().timeout()), mailer);
-        Duration check = r.interval().dividedBy(4);
-        tlsReporting = reports.sendEvery(check.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
-                : check.compareTo(Duration.ofMinutes(15)) > 0 ? Duration.ofMinutes(15) : check);
+        tlsReporting = reports.sendEvery(settings.tlsReportCheck());
         return Optional.of(reports);
     }
 

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +16,7 @@ import java.util.stream.Collectors;
 import org.postloom.auth.Authenticator;
 import org.postloom.auth.FailureThrottle;
 import org.postloom.auth.UsersFile;
+import org.postloom.cluster.RedisLimits;
 import org.postloom.config.HostPort;
 import org.postloom.config.PostloomConfig;
 import org.postloom.delivery.DeliverySettings;
@@ -27,6 +29,7 @@ import org.postloom.delivery.client.ClientTimeouts;
 import org.postloom.delivery.client.TlsPolicy;
 import org.postloom.delivery.schedule.ShapingPolicy;
 import org.postloom.dkim.DkimSettings;
+import org.postloom.events.EventSettings;
 import org.postloom.smtp.Authentication;
 import org.postloom.smtp.Cidr;
 import org.postloom.smtp.RelayPolicy;
@@ -35,6 +38,7 @@ import org.postloom.smtp.server.ConnectionLimits;
 import org.postloom.smtp.server.ConnectionSettings;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.spool.SpoolOptions;
+import org.postloom.tls.TlsReports;
 
 /**
  * Translates the configuration ({@link PostloomConfig}, where every default is written) into
@@ -137,6 +141,39 @@ public final class RelaySettings {
 
     private static List<String> nonBlank(Optional<List<String>> values) {
         return values.orElse(List.of()).stream().filter(v -> !v.isBlank()).toList();
+    }
+
+    /** The event journal's sinks, headers, back-off and suppression (CONTRACT.md section 3). */
+    public EventSettings events() {
+        PostloomConfig.Events e = config.events();
+        return EventSettings.of(e.file(), e.fileMaxSize(), e.fileKeep(), e.webhook().url(), e.webhook().secret(),
+                e.webhook().batchSize(), e.webhook().timeout(), e.kafka().bootstrapServers(), e.kafka().topic(),
+                e.headers().orElse(List.of()), e.bounceClassesFile(), e.maxBackoff(),
+                config.suppression().enabled(), config.suppression().classes());
+    }
+
+    /** With {@code postloom.cluster.redis} set: how this node joins the others; empty for one node alone. */
+    public Optional<RedisLimits.Settings> cluster(String hostname) {
+        PostloomConfig.Cluster c = config.cluster();
+        return c.redis().filter(r -> !r.isBlank()).map(redis -> new RedisLimits.Settings(redis,
+                c.node().filter(n -> !n.isBlank()).orElse(hostname), c.leaseTtl(), c.size()));
+    }
+
+    /** Who sends RFC 8460 reports: the organization and contact default to this host and its postmaster. */
+    public TlsReports.Submitter tlsReportSubmitter(String hostname) {
+        PostloomConfig.TlsRpt r = config.tlsRpt();
+        return new TlsReports.Submitter(r.organization().orElse(hostname), r.contact().orElse("postmaster@" + hostname),
+                hostname);
+    }
+
+    /**
+     * How often due TLS reports are looked for: a quarter of the report interval, within 1 s and
+     * 15 min (a day's report then goes out within a quarter of an hour of the day's end).
+     */
+    public Duration tlsReportCheck() {
+        Duration check = config.tlsRpt().interval().dividedBy(4);
+        if (check.compareTo(Duration.ofSeconds(1)) < 0) return Duration.ofSeconds(1);
+        return check.compareTo(Duration.ofMinutes(15)) > 0 ? Duration.ofMinutes(15) : check;
     }
 
     /** The machine's own name, asked once at start (never on a hot path). */

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.postloom.cluster.RedisLimits;
 import org.postloom.config.ConfigLoader;
 import org.postloom.delivery.DeliverySettings;
 import org.postloom.delivery.EgressPools;
@@ -20,6 +23,7 @@ import org.postloom.dkim.DkimSettings;
 import org.postloom.smtp.Authentication;
 import org.postloom.smtp.server.SmtpServer;
 import org.postloom.spool.SpoolOptions;
+import org.postloom.tls.TlsReports;
 
 /** The translation of settings into each part's own, from a plain map of properties. */
 class RelaySettingsTest {
@@ -114,5 +118,26 @@ class RelaySettingsTest {
         assertThat(spool.compactionBandwidth()).isEqualTo(1_000_000);
         assertThat(settings.dkim().headers()).isEqualTo(Canonicalization.SIMPLE);
         assertThat(settings.session("x", true).relay().isTrusted(InetAddress.getByName("127.0.0.1"))).isTrue();
+    }
+
+    @Test
+    void eventSinksClusterAndTlsReportsAreTranslatedHere() {
+        RelaySettings alone = of(Map.of());
+        assertThat(alone.events().file()).isEmpty();
+        assertThat(alone.events().webhookUrl()).isEmpty();
+        assertThat(alone.cluster("relay.test")).as("one node, no Redis").isEmpty();
+        assertThat(alone.tlsReportSubmitter("relay.test"))
+                .isEqualTo(new TlsReports.Submitter("relay.test", "postmaster@relay.test", "relay.test"));
+        assertThat(alone.tlsReportCheck()).as("a quarter of P1D, at most 15 min").isEqualTo(Duration.ofMinutes(15));
+
+        RelaySettings set = of(Map.of("postloom.events.file", "/var/log/postloom/events.jsonl",
+                "postloom.events.webhook.url", "https://app.test/hooks", "postloom.cluster.redis", "redis://127.0.0.1:6379",
+                "postloom.cluster.size", "3", "postloom.tls-rpt.interval", "PT2S", "postloom.tls-rpt.contact", "tls@relay.test"));
+        assertThat(set.events().file()).contains(Path.of("/var/log/postloom/events.jsonl"));
+        assertThat(set.events().webhookUrl()).contains(URI.create("https://app.test/hooks"));
+        assertThat(set.cluster("relay.test")).contains(
+                new RedisLimits.Settings("redis://127.0.0.1:6379", "relay.test", Duration.ofSeconds(30), 3));
+        assertThat(set.tlsReportSubmitter("relay.test").contact()).isEqualTo("tls@relay.test");
+        assertThat(set.tlsReportCheck()).as("a quarter of PT2S, at least 1 s").isEqualTo(Duration.ofSeconds(1));
     }
 }
