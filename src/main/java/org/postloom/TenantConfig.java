@@ -44,7 +44,7 @@ final class TenantConfig {
             }
             var domains = new LinkedHashSet<String>();
             nonBlank(t.senderDomains()).forEach(d -> domains.add(d.toLowerCase(Locale.ROOT)));
-            list.add(new Tenant(name, t.token(), t.pool(), rate, domains, rates));
+            list.add(new Tenant(name, t.token(), rate, domains, rates));
         });
         this.tenants = new Tenants(list, config.admin().token());
         this.tenantOfSmtpUser = Map.copyOf(byUser);

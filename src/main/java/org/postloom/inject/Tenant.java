@@ -9,7 +9,8 @@ import org.postloom.mail.Mailbox;
 
 /**
  * One tenant of the relay ({@code postloom.tenants."<name>"}, CONTRACT.md 4): whose token it is,
- * which egress pool its mail leaves by, how fast it may send and from which sender domains.
+ * how fast it may send and from which sender domains. (Its egress pool is delivery's business:
+ * the envelope carries the tenant, and the pools choose by it.)
  */
 public final class Tenant {
 
@@ -18,7 +19,6 @@ public final class Tenant {
 
     private final String name;
     private final Optional<String> token;
-    private final Optional<String> pool;
     private final Optional<Rate> rate;
     private final Optional<TenantRates.Gate> bucket;
     private final Set<String> senderDomains;
@@ -27,19 +27,18 @@ public final class Tenant {
      * @param senderDomains envelope sender domains allowed, lower case; empty allows any
      * @param rates         where the bucket of {@code rate} is kept (this node's memory, or Redis)
      */
-    public Tenant(String name, Optional<String> token, Optional<String> pool, Optional<Rate> rate,
+    public Tenant(String name, Optional<String> token, Optional<Rate> rate,
                   Set<String> senderDomains, TenantRates rates) {
         this.name = name;
         this.token = token.filter(t -> !t.isBlank());
-        this.pool = pool.filter(p -> !p.isBlank());
         this.rate = rate;
         this.bucket = rate.map(r -> rates.gate(name, r));
         this.senderDomains = Set.copyOf(senderDomains);
     }
 
-    /** A tenant without token, pool, rate or sender restriction. */
+    /** A tenant without token, rate or sender restriction. */
     static Tenant unrestricted(String name) {
-        return new Tenant(name, Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), TenantRates.local(System::nanoTime));
+        return new Tenant(name, Optional.empty(), Optional.empty(), Set.of(), TenantRates.local(System::nanoTime));
     }
 
     public String name() {
@@ -48,11 +47,6 @@ public final class Tenant {
 
     Optional<String> token() {
         return token;
-    }
-
-    /** The egress pool of this tenant's mail; empty for the default pool. */
-    public Optional<String> pool() {
-        return pool;
     }
 
     /** 403 unless the tenant may send with this envelope sender. */

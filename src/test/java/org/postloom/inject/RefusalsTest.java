@@ -26,7 +26,7 @@ class RefusalsTest {
 
     @BeforeEach
     void open() throws Exception {
-        var acme = new Tenant("acme", Optional.of("acme-token"), Optional.empty(),
+        var acme = new Tenant("acme", Optional.of("acme-token"),
                 Optional.of(Rate.parse("5/min")), Set.of("acme.test"), TenantRates.local(nanos::get));
         fixture = new InjectionFixture(dir, List.of(acme), Optional.of("admin-token"), 4096);
     }
