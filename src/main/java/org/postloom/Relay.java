@@ -354,7 +354,6 @@ public final class Relay implements AutoCloseable {
         if (admin != null) admin.close();
         if (idempotency != null) idempotency.close();
         if (delivery != null) delivery.drain(grace);
-        if (events != null) events.close();
         for (AutoCloseable background : new AutoCloseable[] {mtaStsRefresh, tlsReporting}) {
             try {
                 if (background != null) background.close();
@@ -364,6 +363,8 @@ public final class Relay implements AutoCloseable {
         }
         if (cluster != null) cluster.close();
         if (spool != null) spool.close();
+        // After the spool: its last commits force the journal first (their events are in it).
+        if (events != null) events.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }
 }

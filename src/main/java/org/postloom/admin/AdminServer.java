@@ -123,15 +123,18 @@ public final class AdminServer implements AutoCloseable {
             else send(res, Status.NOT_FOUND_404, new Views.Error("no such site or domain: " + site));
         });
         r.get("/messages/{id}", (req, res) -> {
+            if (recovering(res)) return;
             var found = queueId(req).flatMap(queue::message);
             if (found.isPresent()) send(res, Status.OK_200, Views.of(found.get()));
             else send(res, Status.NOT_FOUND_404, new Views.Error("no such message"));
         });
         r.post("/messages/{id}/retry", (req, res) -> {
+            if (recovering(res)) return;
             var id = queueId(req);
             send(res, Status.OK_200, new Views.Count(id.map(queue::retryMessage).orElse(0)));
         });
         r.delete("/messages/{id}", (req, res) -> {
+            if (recovering(res)) return;
             boolean bounce = req.query().first("bounce").map(Boolean::parseBoolean).orElse(false);
             var id = queueId(req);
             boolean deleted = id.isPresent() && queue.delete(id.get(), bounce);
@@ -216,6 +219,19 @@ public final class AdminServer implements AutoCloseable {
         if (limit.isPresent()) {
             send(res, Status.OK_200, Views.of(queue.messages(param(req, "destination"), limit.getAsInt())));
         }
+    }
+
+    /**
+     * While the spool is still read after a restart, a message's states may be half known (a later
+     * segment may say a recipient was delivered): one message is neither shown nor changed until
+     * then, and the client hears 503 with Retry-After.
+     */
+    private boolean recovering(ServerResponse res) throws IOException {
+        if (!queue.recovering()) return false;
+        res.header(HeaderNames.RETRY_AFTER, "5");
+        send(res, Status.SERVICE_UNAVAILABLE_503,
+                new Views.Error("queue: still being recovered after a restart; try again in a few seconds"));
+        return true;
     }
 
     /** The {@code limit} query parameter, or a 400 naming it (then empty). */

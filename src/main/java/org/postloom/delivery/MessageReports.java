@@ -26,8 +26,9 @@ import org.postloom.spool.SpooledMessage;
  *     recipient still deferred then; each is marked (durably) as reported, never listed again.</li>
  * </ul>
  * The reports are made durable before the states: a crash in between may repeat a report, never
- * lose one. Items of one message for different sites may be recorded at once by two couriers; a
- * lock per message (striped) lets only one of them see the message become final.
+ * lose one. Items of one message for different sites may be recorded at once by two couriers, or
+ * by a courier and an operator's delete; a lock per message (striped) lets only one of them see
+ * the message become final.
  */
 final class MessageReports {
 
@@ -36,7 +37,11 @@ final class MessageReports {
 
     private final Spool spool;
     private final Bouncer bouncer;
-    private final ReentrantLock[] stripes = new ReentrantLock[64];
+    /**
+     * Held across the durable write, so two messages on one stripe wait for each other's fsync:
+     * enough stripes that with a few hundred couriers that is rare.
+     */
+    private final ReentrantLock[] stripes = new ReentrantLock[4096];
 
     MessageReports(Spool spool, Bouncer bouncer) {
         this.spool = spool;
@@ -49,26 +54,21 @@ final class MessageReports {
      *
      * @param pastDelayWarning whether the message has waited past {@code postloom.delivery.delay-warning}
      * @param willRetryUntil   when the relay gives up on it (Will-Retry-Until of a delay report)
-     * @param failureReports   false when an operator deletes a message without a bounce
+     * @param failureReports   false when an operator deletes a message without a bounce (for the
+     *                         recipients the delete ends; earlier failures are still reported)
      */
     record Occasion(Instant now, boolean pastDelayWarning, Instant willRetryUntil, boolean failureReports) {}
 
     /** Sends the reports that {@code changes} make due, then records the changes; returns once all is durable. */
     void record(SpooledMessage message, Map<Integer, RecipientState> changes, Occasion occasion) throws IntakeException {
-        List<RecipientState> stored = spool.recipientStates(message.queueId()).orElse(null);
-        if (stored == null) return;                        // final already: its reports were sent then
-        boolean others = false;
-        for (int i = 0; i < stored.size(); i++) others |= !stored.get(i).isFinal() && !changes.containsKey(i);
-        if (!others) {                                     // no other item of this message can be under way
-            recordNow(message, stored, changes, occasion);
-            return;
-        }
+        // Always under the message's lock: besides the couriers of its other sites, an operator's
+        // delete may end it while a courier's attempt is in flight, and only one of them may see
+        // it become final (else two failure reports, or a delete's bounce for a delivered recipient).
         ReentrantLock lock = stripes[Math.floorMod(message.queueId().hashCode(), stripes.length)];
         lock.lock();
         try {
-            // Read again under the lock: another item of the message may have been recorded meanwhile.
             List<RecipientState> now = spool.recipientStates(message.queueId()).orElse(null);
-            if (now != null) recordNow(message, now, changes, occasion);
+            if (now != null) recordNow(message, now, changes, occasion); // null: final already, reported then
         } finally {
             lock.unlock();
         }
@@ -84,14 +84,17 @@ final class MessageReports {
         if (merged.stream().allMatch(RecipientState::isFinal)) {
             List<Bouncer.Notice> failed = new ArrayList<>(), relayed = new ArrayList<>();
             for (int i = 0; i < merged.size(); i++) {
+                // A delete without bounce silences only the recipients it ends, not earlier real failures.
+                boolean silenced = !occasion.failureReports() && changes.containsKey(i);
                 switch (merged.get(i)) {
-                    case RecipientState.Failed f -> failed.add(notice(i, f.reply(), f.attempted(), "5.0.0", occasion.now()));
+                    case RecipientState.Failed f when !silenced ->
+                            failed.add(notice(i, f.reply(), f.attempted(), "5.0.0", occasion.now()));
                     case RecipientState.Delivered d when d.relayReport().isPresent() ->
                             relayed.add(notice(i, d.reply(), d.relayReport(), "2.0.0", occasion.now()));
                     default -> { }
                 }
             }
-            if (occasion.failureReports() && !failed.isEmpty()) bouncer.failed(message, failed);
+            if (!failed.isEmpty()) bouncer.failed(message, failed);
             if (!relayed.isEmpty()) bouncer.relayed(message, relayed);
         } else if (occasion.pastDelayWarning()) {
             List<Bouncer.Notice> delayed = new ArrayList<>();

@@ -101,6 +101,11 @@ public final class QueueControl {
                 .toList());
     }
 
+    /** Whether the spool is still reading its segments after a restart (messages then half known). */
+    public boolean recovering() {
+        return !spool.recovery().isDone();
+    }
+
     /** The message as the spool has it, with each recipient's state. */
     public Optional<SpooledMessage> message(QueueId id) {
         return spool.message(id);

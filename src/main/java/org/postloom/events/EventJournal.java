@@ -112,13 +112,16 @@ public final class EventJournal implements AutoCloseable {
     public void force() throws IOException {
         writing.lock();
         try {
+            // Checked first: once unhealthy (its queued lines dropped) every later batch must fail,
+            // or an outcome appended just before would be recorded without its event.
+            if (unhealthy != null) throw new IOException("event journal is unhealthy", unhealthy);
             List<byte[]> lines;
             synchronized (pending) {
                 if (pending.isEmpty()) return;
                 lines = List.copyOf(pending);
                 pending.clear();
             }
-            if (closing || unhealthy != null) throw new IOException("event journal is " + (closing ? "closed" : "unhealthy"), unhealthy);
+            if (closing) throw new IOException("event journal is closed");
             write(lines);
         } finally {
             writing.unlock();

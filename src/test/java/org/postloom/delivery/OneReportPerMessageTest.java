@@ -22,6 +22,7 @@ import org.postloom.mail.Mailbox;
 import org.postloom.mail.RecipientDsn;
 import org.postloom.mail.RecipientDsn.Notify;
 import org.postloom.smtp.Reply;
+import org.postloom.spool.RecipientState;
 import org.postloom.spool.Spool;
 import org.postloom.spool.SpooledMessage;
 import org.postloom.testing.Defaults;
@@ -156,6 +157,26 @@ class OneReportPerMessageTest {
             List<SpooledMessage> queued = spool.messages();
             assertThat(queued).as("only reports are left").allMatch(m -> m.envelope().sender().isNull());
             assertThat(queued).as("one report per message").hasSize(messages);
+        }
+    }
+
+    @Test
+    void aDeleteWithoutBounceSilencesOnlyTheRecipientsItEnds() throws Exception {
+        try (Spool spool = open(dir)) {
+            MutableClock clock = new MutableClock(ARRIVAL.plusSeconds(60));
+            SpooledMessage message = queue(spool, List.of(RecipientDsn.NONE, RecipientDsn.NONE));
+            recorder(spool, clock).record("test", "mx.a.test", Parcel.of(message, List.of(0, 1), A), List.of(
+                    new Outcome.Failed(Reply.of(550, "5.1.1", "no such user"), Outcome.Scope.RECIPIENT, true), LATER));
+            assertThat(reports(spool)).as("r1 is still open").isEmpty();
+            var bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock, 1_000_000);
+            new MessageReports(spool, bouncer).record(spool.message(message.queueId()).orElseThrow(),
+                    Map.of(1, new RecipientState.Failed("deleted by the operator")),
+                    new MessageReports.Occasion(clock.instant(), false, clock.instant(), false));
+            List<ParsedReport> all = reports(spool);
+            assertThat(all).as("the real failure is still reported").hasSize(1);
+            assertThat(all.getFirst().perRecipient()).extracting(r -> r.get("Final-Recipient"))
+                    .containsExactly("rfc822; r0@dest.test");
+            assertThat(spool.message(message.queueId())).isEmpty();
         }
     }
 
