@@ -210,11 +210,16 @@ final class Catalog {
             merged.add(mine.isFinal() ? mine : theirs);
         }
         if (segment != stored.segment()) usage(segment).olderSegmentsReferred.add(stored.segment());
-        forget(stored);
         var moved = new Stored(stored.ref(), segment, payloadOffset, c.messageStart(), stored.envelopeLength(),
                 stored.domains(), internReplies(merged), stored.source());
-        if (moved.states().stream().allMatch(RecipientState::isFinal)) return null;
+        if (moved.states().stream().allMatch(RecipientState::isFinal)) {
+            forget(stored);
+            return null;
+        }
+        // Replaced in one step: a courier reading meanwhile must never find a live message missing
+        // (it would drop the item as deleted, and the message would wait unattempted until a restart).
         live.put(c.queueId(), moved);
+        count(stored, -1);
         count(moved, +1);
         return null;
     }
