@@ -131,11 +131,11 @@ public final class Bouncer {
         List<Notice> wanted = notices.stream().filter(n -> wanted(env.dsnOf(n.recipient()), kind)).toList();
         if (wanted.isEmpty()) return;
         if (env.sender().isNull()) {
-            MessageLog.dsnSkipped(env.queueId());
+            MessageLog.dsnSkipped(env.queueId(), "null-sender");
             return;
         }
         if (!sendsMessages) {
-            LOG.log(System.Logger.Level.INFO, "dsn-skipped id=" + env.queueId() + " reason=bounce-messages-off");
+            MessageLog.dsnSkipped(env.queueId(), "bounce-messages-off");
             return;
         }
         Instant now = clock.instant();

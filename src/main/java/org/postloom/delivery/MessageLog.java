@@ -39,8 +39,9 @@ final class MessageLog {
     }
 
     /** No notification for mail from the null sender (RFC 5321 4.5.5). */
-    static void dsnSkipped(QueueId id) {
-        LOG.log(Level.INFO, "dsn-skipped id=" + id + " reason=null-sender");
+    /** @param reason {@code null-sender} (never a report to {@code <>}) or {@code bounce-messages-off} */
+    static void dsnSkipped(QueueId id, String reason) {
+        LOG.log(Level.INFO, "dsn-skipped id=" + id + " reason=" + reason);
     }
 
     /** An operator removed the message from the queue. */

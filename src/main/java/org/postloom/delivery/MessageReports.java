@@ -80,7 +80,7 @@ final class MessageReports {
         changes.forEach((i, state) -> {
             if (!stored.get(i).isFinal()) merged.set(i, state);  // as the spool applies them
         });
-        Map<Integer, RecipientState> writes = new HashMap<>(changes);
+        Map<Integer, RecipientState> writes = changes;
         if (merged.stream().allMatch(RecipientState::isFinal)) {
             List<Bouncer.Notice> failed = new ArrayList<>(), relayed = new ArrayList<>();
             for (int i = 0; i < merged.size(); i++) {
@@ -103,6 +103,7 @@ final class MessageReports {
                 if (reported || !(merged.get(i) instanceof RecipientState.Deferred d)) continue;
                 delayed.add(notice(i, d.reply(), d.attempted(), "4.0.0", occasion.now())
                         .until(occasion.willRetryUntil()));
+                if (writes == changes) writes = new HashMap<>(changes); // copied only when a mark is added
                 writes.put(i, d.reported());            // the mark: never listed in a delay report again
             }
             if (!delayed.isEmpty()) bouncer.delayed(message, delayed);

@@ -200,7 +200,8 @@ public final class QueueControl {
         if (found.isEmpty()) return false;
         answer(schedule -> schedule.remove(i -> i.queueId().equals(id)));
         SpooledMessage message = found.get();
-        var byOperator = Optional.of(new RecipientState.Attempted("5.0.0", "", scheduler.now()));
+        Instant now = scheduler.now();
+        var byOperator = Optional.of(new RecipientState.Attempted("5.0.0", "", now));
         Map<Integer, RecipientState> states = new HashMap<>();
         List<RecipientOutcome> removed = new ArrayList<>();
         for (int i = 0; i < message.recipients().size(); i++) {
@@ -214,7 +215,7 @@ public final class QueueControl {
             throw new IntakeException(IntakeException.Kind.FAILED, "event journal: " + e.getMessage(), e);
         }
         // The message is final now: one failure report for all its failed recipients, if asked.
-        scheduler.messageReports().record(message, states, new MessageReports.Occasion(scheduler.now(), false, scheduler.now(), bounce));
+        scheduler.messageReports().record(message, states, new MessageReports.Occasion(now, false, now, bounce));
         MessageLog.deleted(id, states.size(), bounce);
         return true;
     }

@@ -15,7 +15,8 @@ import java.util.Map;
  */
 record MessageHeaders(String messageId, Map<String, String> fields) {
 
-    static final int LIMIT = 64 * 1024;
+    /** Read at reception (a copy of the message's start) and after a restart alike, so both see the same fields. */
+    static final int LIMIT = 16 * 1024;
     static final MessageHeaders NONE = new MessageHeaders(null, Map.of());
 
     /** Reads the header section from {@code in} (closed by the caller). */

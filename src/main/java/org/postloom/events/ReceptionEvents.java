@@ -17,8 +17,6 @@ import org.postloom.intake.IntakeException;
  */
 final class ReceptionEvents implements MessageStore {
 
-    private static final int HEAD_LIMIT = 16 * 1024;
-
     private final MessageStore store;
     private final DeliveryEvents events;
     private final List<String> headers;
@@ -65,7 +63,7 @@ final class ReceptionEvents implements MessageStore {
                 public void write(byte[] b, int off, int len) throws IOException {
                     inner.write(b, off, len);
                     size += len;
-                    int room = HEAD_LIMIT - head.size();
+                    int room = MessageHeaders.LIMIT - head.size();
                     if (room > 0) head.write(b, off, Math.min(room, len)); // enough for the header fields an event names
                 }
 

@@ -38,6 +38,7 @@ public final class ReplyReader {
 
     private final InputStream in;
     private final byte[] buffer = new byte[1024];
+    private final LineBuffer lineBuffer = new LineBuffer(); // one per reader, reused for every line
     private int position;
     private int limit;
 
@@ -56,10 +57,10 @@ public final class ReplyReader {
         int code = -1;
         while (true) {
             String line = readLine();
-            if (line.length() < 3 || !isDigits(line.substring(0, 3)) || (line.length() > 3 && " -".indexOf(line.charAt(3)) < 0)) {
+            if (line.length() < 3 || !isDigits(line) || (line.length() > 3 && " -".indexOf(line.charAt(3)) < 0)) {
                 throw new MalformedReplyException("not an SMTP reply line: " + printable(line));
             }
-            int lineCode = Integer.parseInt(line.substring(0, 3));
+            int lineCode = Integer.parseInt(line, 0, 3, 10);
             if (code >= 0 && lineCode != code) throw new MalformedReplyException("reply code changed within a reply: " + printable(line));
             if (lineCode < 200 || lineCode > 599) throw new MalformedReplyException("reply code out of range: " + printable(line));
             code = lineCode;
@@ -72,7 +73,9 @@ public final class ReplyReader {
 
     /** Moves an enhanced status code (RFC 2034) out of the text, when the first line has one. */
     private static Reply withEnhancedStatus(int code, List<String> texts) {
-        Matcher m = ENHANCED.matcher(texts.getFirst());
+        String first = texts.getFirst();
+        if (first.length() < 5 || first.charAt(1) != '.') return new Reply(code, "", texts); // no X.Y.Z: no regex
+        Matcher m = ENHANCED.matcher(first);
         if (!m.lookingAt() || m.group(1).charAt(0) - '0' != code / 100) return new Reply(code, "", texts);
         String status = m.group(1) + "." + m.group(2) + "." + m.group(3);
         List<String> stripped = texts.stream()
@@ -82,7 +85,7 @@ public final class ReplyReader {
     }
 
     private String readLine() throws IOException {
-        LineBuffer line = new LineBuffer();
+        lineBuffer.clear();
         while (true) {
             if (position == limit) {
                 limit = in.read(buffer);
@@ -93,14 +96,18 @@ public final class ReplyReader {
                 }
             }
             byte b = buffer[position++];
-            if (b == '\n') return line.toText();
-            if (line.size() >= MAX_LINE) throw new MalformedReplyException("reply line longer than " + MAX_LINE + " octets");
-            line.add(b);
+            if (b == '\n') return lineBuffer.toText();
+            if (lineBuffer.size() >= MAX_LINE) throw new MalformedReplyException("reply line longer than " + MAX_LINE + " octets");
+            lineBuffer.add(b);
         }
     }
 
-    private static boolean isDigits(String s) {
-        return s.chars().allMatch(c -> c >= '0' && c <= '9');
+    /** Whether the first three characters are digits. */
+    private static boolean isDigits(String line) {
+        for (int i = 0; i < 3; i++) {
+            if (line.charAt(i) < '0' || line.charAt(i) > '9') return false;
+        }
+        return true;
     }
 
     private static String printable(String line) {
@@ -112,6 +119,10 @@ public final class ReplyReader {
     private static final class LineBuffer {
         private byte[] bytes = new byte[128];
         private int size;
+
+        void clear() {
+            size = 0;
+        }
 
         void add(byte b) {
             if (size == bytes.length) bytes = Arrays.copyOf(bytes, size * 2);

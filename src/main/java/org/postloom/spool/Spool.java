@@ -53,14 +53,18 @@ public final class Spool implements MessageStore, AutoCloseable {
     private final QueueIds queueIds;
     private final CompletableFuture<RecoveryReport> recovery = new CompletableFuture<>();
     private final AtomicBoolean recoveryBegun = new AtomicBoolean();
-    private Runnable beginRecovery;
+    private final Unread unread;
     private final GroupCommitWriter writer;
     private final SegmentReaders readers;
     private final Compactor compactor;
 
+    /** The segments found at start, read by {@link #beginRecovery()}, and whom to tell of their messages. */
+    private record Unread(List<Long> segments, long truncatedBytes, Consumer<QueueEntry> onRecovered) { }
+
     private Spool(SpoolOptions options, SegmentDirectory directory, FileStore fileStore, Catalog catalog,
-                  GroupCommitWriter writer, SegmentReaders readers) {
+                  GroupCommitWriter writer, SegmentReaders readers, Unread unread) {
         this.options = options;
+        this.unread = unread;
         this.directory = directory;
         this.fileStore = fileStore;
         this.catalog = catalog;
@@ -122,10 +126,8 @@ public final class Spool implements MessageStore, AutoCloseable {
         var readers = new SegmentReaders(directory);
         var writer = new GroupCommitWriter(directory, catalog, new SegmentAppender(active, channel),
                 options.segmentSize(), onDurable, observer, readers::deleted);
-        var spool = new Spool(options, directory, fileStore, catalog, writer, readers);
-        spool.beginRecovery = () -> Recovery.start(directory, catalog, List.copyOf(found), truncated, onDurable,
-                writer::isHealthy, spool.recovery);
-        return spool;
+        return new Spool(options, directory, fileStore, catalog, writer, readers,
+                new Unread(List.copyOf(found), truncated, onDurable));
     }
 
     /**
@@ -133,7 +135,10 @@ public final class Spool implements MessageStore, AutoCloseable {
      * it once its listeners are up, so that the start itself does not share the CPU with it.
      */
     public void beginRecovery() {
-        if (recoveryBegun.compareAndSet(false, true)) beginRecovery.run();
+        if (recoveryBegun.compareAndSet(false, true)) {
+            Recovery.start(directory, catalog, unread.segments(), unread.truncatedBytes(), unread.onRecovered(),
+                    writer::isHealthy, recovery);
+        }
     }
 
     @Override
