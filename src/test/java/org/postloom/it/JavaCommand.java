@@ -7,6 +7,14 @@ import java.util.List;
 /** The command line that runs a main class in a fresh JVM: the same Java 25 and classpath as this test. */
 final class JavaCommand {
 
+    /**
+     * The flags of every child JVM a test starts (a relay, a sink, a Kafka broker) unless it asks
+     * for others: each lives seconds to a minute, so C2's compilations would cost more CPU than
+     * they save, and on this two-core machine the suite is CPU-bound (C1 only and the serial
+     * collector cut the CPU of SwaksIT plus CrashAndShutdownIT from 87 to 61 s).
+     */
+    static final List<String> SHORT_LIVED = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
     private JavaCommand() {}
 
     static List<String> forMain(Class<?> mainClass, String... args) {
@@ -14,8 +22,14 @@ final class JavaCommand {
     }
 
     static List<String> forMain(String mainClass, String... args) {
+        return forMain(SHORT_LIVED, mainClass, args);
+    }
+
+    /** With the given JVM flags instead of {@link #SHORT_LIVED}. */
+    static List<String> forMain(List<String> jvmFlags, String mainClass, String... args) {
         var command = new ArrayList<String>();
         command.add(javaBinary());
+        command.addAll(jvmFlags);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;

@@ -129,8 +129,9 @@ final class RelayProcess implements AutoCloseable {
         OptionalInt implicitTlsPort = settings.implicitTls ? OptionalInt.of(ports[1]) : OptionalInt.empty();
         Path logFile = nextLogFile(settings.workDir);
 
-        var command = new ArrayList<>(JavaCommand.forMain("org.postloom.cli.Main"));
-        command.addAll(1, settings.jvmFlags);
+        // A test that measures the relay as it runs in production asks for the launcher's flags.
+        var command = settings.jvmFlags.isEmpty() ? JavaCommand.forMain("org.postloom.cli.Main")
+                : JavaCommand.forMain(settings.jvmFlags, "org.postloom.cli.Main");
         var builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
