@@ -35,6 +35,25 @@ final class JavaCommand {
         return command;
     }
 
+    /**
+     * The relay from its packaged jar ({@code target/postloom.jar}, built before the integration
+     * tests run), with a class-data archive of its own: class data can only be archived from jars,
+     * not from {@code target/classes}, and a relay test starts dozens of relays, each of which
+     * then maps the classes it needs instead of loading and verifying them again. The first relay
+     * to exit cleanly writes the archive; until then, and whenever the jar changes, relays start
+     * without one.
+     */
+    static List<String> forRelay(List<String> jvmFlags, String... args) {
+        Path target = Path.of(System.getProperty("user.dir"), "target");
+        var command = new ArrayList<String>();
+        command.add(javaBinary());
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-XX:SharedArchiveFile=" + target.resolve("it-relay.jsa"), "-XX:+AutoCreateSharedArchive",
+                "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", target.resolve("postloom.jar").toString()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
     /** The binary running this test: Maven was started on JDK 25, while the machine's {@code java} is 17. */
     private static String javaBinary() {
         return ProcessHandle.current().info().command()

@@ -130,8 +130,7 @@ final class RelayProcess implements AutoCloseable {
         Path logFile = nextLogFile(settings.workDir);
 
         // A test that measures the relay as it runs in production asks for the launcher's flags.
-        var command = settings.jvmFlags.isEmpty() ? JavaCommand.forMain("org.postloom.cli.Main")
-                : JavaCommand.forMain(settings.jvmFlags, "org.postloom.cli.Main");
+        var command = JavaCommand.forRelay(settings.jvmFlags.isEmpty() ? JavaCommand.SHORT_LIVED : settings.jvmFlags);
         var builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
