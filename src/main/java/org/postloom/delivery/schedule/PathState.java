@@ -25,6 +25,8 @@ final class PathState<W> {
     int closing;
     private PathLimits limits;
     private int window;
+    /** Messages carried well since the window last grew: at a window's worth, it grows by one. */
+    private int carried;
     private int siteFailures;
     private Instant backoffUntil = Instant.MIN;
     Instant suspendedUntil = Instant.MIN;
@@ -130,10 +132,21 @@ final class PathState<W> {
         return next.isAfter(now) ? Optional.of(next) : Optional.empty();
     }
 
-    /** A batch went well: grow the window by one (Postfix's positive feedback). */
-    void succeeded() {
+    /**
+     * A batch of {@code messages} went well: each adds 1/window to the window, Postfix's positive
+     * feedback ({@code default_destination_concurrency_positive_feedback = 1/concurrency}), so
+     * the window grows by one for each window's worth of mail carried however the mail is
+     * batched. Counting batches instead held a busy path near its first few connections, since
+     * each connection reports only after up to max-messages-per-connection messages.
+     */
+    void succeeded(int messages) {
         siteFailures = 0;
-        window = Math.min(limits.maxConnections(), window + 1);
+        carried += messages;
+        while (carried >= window && window < limits.maxConnections()) {
+            carried -= window;
+            window++;
+        }
+        if (window >= limits.maxConnections()) carried = 0;
     }
 
     /**
@@ -142,6 +155,7 @@ final class PathState<W> {
      */
     void failed(Instant now, Duration min, Duration max, double jitter) {
         window = 1;
+        carried = 0;
         // Connections opened before the back-off report one after another: one failure, one step.
         if (backoffUntil.isAfter(now)) return;
         siteFailures++;
@@ -154,6 +168,7 @@ final class PathState<W> {
         suspendedUntil = until;
         backoffUntil = Instant.MIN;
         window = 1;
+        carried = 0;
     }
 
     /**

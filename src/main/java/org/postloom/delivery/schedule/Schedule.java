@@ -246,7 +246,7 @@ public final class Schedule<W extends Routable> {
         } else if (attempt.siteFailed()) {
             path.failed(now, minBackoff, maxBackoff, 1 + 0.1 * (2 * random.nextDouble() - 1));
         } else if (attempt.attempted() > 0) {
-            path.succeeded();
+            path.succeeded(attempt.attempted());
         }
         // A rule's hold or throttle replaces the back-off: the mail stays ready, and goes as soon
         // as the hold ends, or at the throttled rate.

@@ -63,7 +63,10 @@ class ScheduleTest {
         assertThat(d.busy()).isEqualTo(PathState.INITIAL_WINDOW);
         d.succeed(d.carrying.keySet().iterator().next());
         d.tick();
-        assertThat(d.busy()).as("one success: one more connection").isEqualTo(PathState.INITIAL_WINDOW + 1);
+        assertThat(d.busy()).as("one message carried: a fifth of a step, the spent connection replaced").isEqualTo(PathState.INITIAL_WINDOW);
+        for (int i = 0; i < PathState.INITIAL_WINDOW - 1; i++) d.succeed(d.carrying.keySet().iterator().next());
+        d.tick();
+        assertThat(d.busy()).as("a window's worth of mail carried: one more connection").isEqualTo(PathState.INITIAL_WINDOW + 1);
         for (int round = 0; round < 5; round++) {
             d.allSucceed();
             d.tick();
@@ -78,6 +81,23 @@ class ScheduleTest {
         d.advance(Duration.ofMinutes(2));
         d.tick();
         assertThat(d.busy()).as("after the back-off, a single probe").isEqualTo(1);
+    }
+
+    @Test
+    void theWindowGrowsByTheMailCarriedNotByTheBatchesThatCarriedIt() {
+        Driver d = new Driver(limits(20, 100, null));
+        d.queue(items("a.test", 2000));
+        d.tick();
+        assertThat(d.busy()).as("five connections of 100").isEqualTo(PathState.INITIAL_WINDOW);
+        d.succeed(d.carrying.keySet().iterator().next());
+        d.tick();
+        // 100 messages at 1/window each: 5 -> 15 (5+6+...+14 = 95 of them), as Postfix's feedback
+        // would after 100 single deliveries; counting the batch as one success gave 6.
+        assertThat(d.busy()).isEqualTo(15);
+        d.allSucceed();
+        d.tick();
+        assertThat(d.schedule.sites(d.now)).singleElement()
+                .satisfies(s -> assertThat(s.paths()).singleElement().satisfies(p -> assertThat(p.connections()).isLessThanOrEqualTo(20)));
     }
 
     @Test
