@@ -129,14 +129,15 @@ final class Courier implements Runnable {
                     continue;
                 }
                 Parcel parcel = new Parcel(item, message.get());
-                List<List<Outcome>> outcomes = session.deliver(List.of(parcel));
-                if (outcomes.isEmpty()) break;          // the relay is stopping
-                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), route(session), parcel, outcomes.getFirst());
+                Optional<List<Outcome>> delivered = session.deliver(parcel);
+                if (delivered.isEmpty()) break;         // the relay is stopping
+                List<Outcome> outcomes = delivered.get();
+                Attempt.Retry<WorkItem> retry = recorder.record(session.via(), route(session), parcel, outcomes);
                 if (retry != null) retries.add(retry);
-                all.addAll(outcomes.getFirst());
+                all.addAll(outcomes);
                 done++;
                 // Each distinct reply of this connection is judged by the rules once, when first seen.
-                for (Outcome o : outcomes.getFirst()) {
+                for (Outcome o : outcomes) {
                     if (o instanceof Outcome.Delivered) continue;
                     String text = ruleText(o);
                     if (replies.contains(text)) continue;

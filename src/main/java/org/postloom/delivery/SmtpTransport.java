@@ -121,13 +121,8 @@ public final class SmtpTransport implements Transport {
         }
 
         @Override
-        public List<List<Outcome>> deliver(List<Parcel> items) {
-            List<List<Outcome>> results = new ArrayList<>(items.size());
-            for (Parcel item : items) {
-                if (stopping) break;
-                results.add(deliverOne(item));
-            }
-            return results;
+        public Optional<List<Outcome>> deliver(Parcel item) {
+            return stopping ? Optional.empty() : Optional.of(deliverOne(item));
         }
 
         private List<Outcome> deliverOne(Parcel item) {

@@ -33,23 +33,20 @@ final class SuppressingTransport implements Transport {
         Session session = transport.open(destination, source);
         return new Session() {
             @Override
-            public List<List<Outcome>> deliver(List<Parcel> items) {
-                List<List<Outcome>> out = new ArrayList<>(items.size());
-                for (Parcel item : items) {
-                    List<Integer> allowed = item.recipients().stream()
-                            .filter(i -> !suppressed.test(item.message().envelope().recipients().get(i))).toList();
-                    List<List<Outcome>> sent = allowed.isEmpty() ? List.of(List.of())
-                            : session.deliver(List.of(new Parcel(item.item().withRecipients(allowed), item.message())));
-                    if (sent.isEmpty()) break; // stopping: the rest stays as the spool has it
+            public Optional<List<Outcome>> deliver(Parcel item) {
+                List<Integer> allowed = item.recipients().stream()
+                        .filter(i -> !suppressed.test(item.message().envelope().recipients().get(i))).toList();
+                Optional<List<Outcome>> sent = allowed.isEmpty() ? Optional.of(List.of())
+                        : session.deliver(new Parcel(item.item().withRecipients(allowed), item.message()));
+                return sent.map(outcomes -> {
                     List<Outcome> merged = new ArrayList<>(item.recipients().size());
                     int next = 0;
                     for (int index : item.recipients()) {
                         boolean sentThis = next < allowed.size() && allowed.get(next) == index;
-                        merged.add(sentThis ? sent.getFirst().get(next++) : new Outcome.Failed(SUPPRESSED, Outcome.Scope.RECIPIENT));
+                        merged.add(sentThis ? outcomes.get(next++) : new Outcome.Failed(SUPPRESSED, Outcome.Scope.RECIPIENT));
                     }
-                    out.add(merged);
-                }
-                return out;
+                    return merged;
+                });
             }
 
             @Override

@@ -25,12 +25,11 @@ public interface Transport {
     interface Session extends AutoCloseable {
 
         /**
-         * Attempts the items in order. Returns, for each item attempted, one outcome per recipient
-         * in the item's order. Never throws: a failure to reach the destination is an outcome too.
-         * After {@link Transport#stop()} it returns outcomes for the items attempted so far only;
-         * the rest stay as the spool has them.
+         * Attempts one item (one SMTP transaction): one outcome per recipient, in the item's order.
+         * Never throws: a failure to reach the destination is an outcome too. Empty once
+         * {@link Transport#stop()} was called: nothing was tried, the item stays as the spool has it.
          */
-        List<List<Outcome>> deliver(List<Parcel> items);
+        Optional<List<Outcome>> deliver(Parcel item);
 
         /** Whether the connection is open and fit for more mail. */
         boolean isReusable();
@@ -56,12 +55,12 @@ public interface Transport {
         void close();
     }
 
-    /** A transport without connections, for tests: each batch is one call of {@code deliver}. */
-    static Transport of(BiFunction<NextHop, List<Parcel>, List<List<Outcome>>> deliver) {
+    /** A transport without connections, for tests: each item is one call of {@code deliver}. */
+    static Transport of(BiFunction<NextHop, Parcel, List<Outcome>> deliver) {
         return (hop, source) -> new Session() {
             @Override
-            public List<List<Outcome>> deliver(List<Parcel> items) {
-                return deliver.apply(hop, items);
+            public Optional<List<Outcome>> deliver(Parcel item) {
+                return Optional.of(deliver.apply(hop, item));
             }
 
             @Override

@@ -73,13 +73,8 @@ class DeliverySchedulerTest {
                 new PathLimits(perDestination, perConnection, Optional.empty(), Optional.empty())), Defaults.retryPolicy(), "relay.test");
     }
 
-    /** A transport without connections that answers each parcel of a batch alike. */
-    private static Transport eachItem(BiFunction<NextHop, Parcel, List<Outcome>> deliver) {
-        return Transport.of((hop, items) -> items.stream().map(item -> deliver.apply(hop, item)).toList());
-    }
-
     private Transport scripted() {
-        return eachItem((hop, item) -> {
+        return Transport.of((hop, item) -> {
             calls.add(hop + " " + item.message().queueId() + " " + item.recipients());
             return item.recipients().stream().map(r -> script.apply(hop, item)).toList();
         });
@@ -155,7 +150,7 @@ class DeliverySchedulerTest {
     @Test
     void theDsnNamesTheRecipientStatusAndOriginalHeaders() throws Exception {
         List<String> dsn = new CopyOnWriteArrayList<>();
-        start(settings(20, 10), eachItem((hop, item) -> {
+        start(settings(20, 10), Transport.of((hop, item) -> {
             if (item.message().envelope().sender().isNull()) dsn.add(body(item.message()));
             List<Outcome> out = new ArrayList<>();
             for (int r : item.recipients()) {
@@ -222,7 +217,7 @@ class DeliverySchedulerTest {
         AtomicInteger now = new AtomicInteger();
         AtomicInteger peak = new AtomicInteger();
         CountDownLatch release = new CountDownLatch(1);
-        start(settings(2, 1), eachItem((hop, item) -> {
+        start(settings(2, 1), Transport.of((hop, item) -> {
             peak.accumulateAndGet(now.incrementAndGet(), Math::max);
             try {
                 release.await(5, TimeUnit.SECONDS);

@@ -41,10 +41,10 @@ class OutcomesDurablePerTransactionTest {
         Inbox inbox = new Inbox();
         Spool[] spool = new Spool[1];
         // A transport that notes, as each transaction begins, how many messages the spool still holds.
-        Transport transport = Transport.of((hop, items) -> items.stream().map(item -> {
+        Transport transport = Transport.of((hop, item) -> {
             seenBeforeEachSend.add("live=" + spool[0].messages().size());
             return List.<Outcome>of(new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok")));
-        }).toList());
+        });
         spool[0] = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), inbox::offer);
         MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
         Bouncer bouncer = new Bouncer(spool[0], m -> spool[0].openBody(m.queueId()), "relay.test", clock);

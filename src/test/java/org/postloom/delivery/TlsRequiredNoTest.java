@@ -72,9 +72,9 @@ class TlsRequiredNoTest {
             Parcel optional = item(bodies, hop, "Q2", "Subject: optional\r\nTLS-Required:  no\r\n\r\nhi\r\n", false);
             Parcel both = item(bodies, hop, "Q3", "Subject: both\r\nTLS-Required: No\r\n\r\nhi\r\n", true);
 
-            List<List<Outcome>> outcomes;
+            List<List<Outcome>> outcomes = new ArrayList<>();
             try (Transport.Session session = transport.open(hop, EgressSource.none("relay.test"))) {
-                outcomes = session.deliver(List.of(plain, optional, both));
+                for (Parcel parcel : List.of(plain, optional, both)) outcomes.add(session.deliver(parcel).orElseThrow());
             }
             assertThat(outcomes.get(0)).singleElement().satisfies(o -> {
                 assertThat(o).isInstanceOf(Outcome.Deferred.class);
