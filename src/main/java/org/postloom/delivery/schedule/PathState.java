@@ -136,8 +136,8 @@ final class PathState<W> {
      * A batch of {@code messages} went well: each adds 1/window to the window, Postfix's positive
      * feedback ({@code default_destination_concurrency_positive_feedback = 1/concurrency}), so
      * the window grows by one for each window's worth of mail carried however the mail is
-     * batched. Counting batches instead held a busy path near its first few connections, since
-     * each connection reports only after up to max-messages-per-connection messages.
+     * batched. Counting each batch as one success made it grow up to max-messages-per-connection
+     * times slower, since a connection reports once per batch.
      */
     void succeeded(int messages) {
         siteFailures = 0;
