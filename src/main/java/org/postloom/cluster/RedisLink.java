@@ -3,6 +3,7 @@ package org.postloom.cluster;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -14,8 +15,11 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -40,6 +44,8 @@ final class RedisLink implements AutoCloseable {
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile boolean closed;
+    /** Each script's SHA-1, computed once. */
+    private final Map<String, String> digests = new ConcurrentHashMap<>();
 
     RedisLink(RedisURI uri, Duration timeout, RedisHealth health, ScheduledExecutorService executor) {
         this.uri = uri;
@@ -90,11 +96,26 @@ final class RedisLink implements AutoCloseable {
         });
     }
 
-    /** Runs a script on one key; the answer (or the failure) comes later, on a Redis thread. */
+    /**
+     * Runs a script on one key; the answer (or the failure) comes later, on a Redis thread. It is
+     * sent by its SHA-1 (EVALSHA: 40 bytes instead of the script, on every rate slot and lease);
+     * Redis answers NOSCRIPT when its script cache lacks it (a restarted or flushed Redis), and
+     * then the script itself goes once (EVAL), which caches it again.
+     */
     <T> CompletionStage<T> eval(String script, ScriptOutputType type, String key, String... args) {
         StatefulRedisConnection<String, String> c = connection;
         if (c == null) return notConnected();
-        return watched(c.async().<T>eval(script, type, new String[] {key}, args));
+        String[] keys = {key};
+        String sha = digests.computeIfAbsent(script, c.async()::digest);
+        CompletionStage<T> call = c.async().<T>evalsha(sha, type, keys, args)
+                .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
+                        ? c.async().<T>eval(script, type, keys, args)
+                        : CompletableFuture.failedStage(unwrap(e)));
+        return watched(call);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     CompletionStage<Long> remove(String key, String member) {
