@@ -16,7 +16,6 @@ import org.postloom.events.DeliveryEvents;
 import org.postloom.events.RecipientOutcome;
 import org.postloom.mail.Mailbox;
 import org.postloom.spool.RecipientState;
-import org.postloom.spool.Spool;
 import org.postloom.spool.SpooledMessage;
 
 /**
@@ -47,25 +46,11 @@ final class OutcomeRecorder {
         this.random = random;
     }
 
-    OutcomeRecorder(Spool spool, Bouncer bouncer, RetryPolicy retry, Duration delayWarning, Clock clock,
-                    RandomGenerator random, DeliveryMetrics metrics, DeliveryEvents events) {
-        this(new MessageReports(spool, bouncer), retry, delayWarning, clock, random, metrics, events);
-    }
-
     /**
      * Records the outcomes of one item; returns what must be tried again, if anything.
      *
-     * @param remoteMta the host the item went to, for the reports; empty if none was reached
-     */
-    Attempt.Retry<WorkItem> record(String via, String remoteMta, Parcel item, List<Outcome> outcomes) {
-        return record(via, new RecipientOutcome.Route(item.item().hop().toString(), remoteMta.isEmpty() ? null : remoteMta,
-                null, null, null, null), item, outcomes);
-    }
-
-    /**
-     * As above, with where the attempt went as typed values (the report's Remote-MTA is the route's MX host).
-     *
-     * @param via the log's account of the connection
+     * @param via   the log's account of the connection
+     * @param route where the attempt went (the report's Remote-MTA is the route's MX host)
      */
     Attempt.Retry<WorkItem> record(String via, RecipientOutcome.Route route, Parcel item, List<Outcome> outcomes) {
         String remoteMta = route.mxHost() == null ? "" : route.mxHost();

@@ -45,7 +45,7 @@ class DsnOutcomesTest {
         SpooledMessage message;
         try (Spool spool = open()) {
             message = queue(spool);
-            OutcomeRecorder recorder = recorder(spool, clock);
+            RecorderFixture recorder = recorder(spool, clock);
             Parcel item = Parcel.of(message, List.of(0, 1), HOP);
             recorder.record("test", "", item, List.of(later, later));
             assertThat(reports(spool)).as("before the delay warning").isEmpty();
@@ -64,7 +64,7 @@ class DsnOutcomesTest {
         }
         try (Spool spool = open()) {
             SpooledMessage recovered = spool.message(message.queueId()).orElseThrow();
-            OutcomeRecorder recorder = recorder(spool, clock);
+            RecorderFixture recorder = recorder(spool, clock);
             clock.advance(Duration.ofHours(1));
             recorder.record("test", "mx.dest.test", Parcel.of(recovered, List.of(0, 1), HOP), List.of(later, later));
             assertThat(reports(spool)).as("the mark is durable").hasSize(1);
@@ -101,10 +101,9 @@ class DsnOutcomesTest {
         return Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), m -> {});
     }
 
-    static OutcomeRecorder recorder(Spool spool, MutableClock clock) {
+    static RecorderFixture recorder(Spool spool, MutableClock clock) {
         Bouncer bouncer = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock, 1_000_000);
-        return new OutcomeRecorder(spool, bouncer, Defaults.retryPolicy(), Duration.ofHours(4), clock,
-                RandomGenerator.getDefault(), DeliveryMetrics.none(), org.postloom.events.DeliveryEvents.none());
+        return new RecorderFixture(spool, bouncer, clock);
     }
 
     private static SpooledMessage queue(Spool spool) throws Exception {

@@ -48,7 +48,7 @@ class OneReportPerMessageTest {
         SpooledMessage message;
         try (Spool spool = open(dir)) {
             message = queue(spool, List.of(RecipientDsn.NONE, RecipientDsn.NONE, RecipientDsn.NONE, RecipientDsn.NONE));
-            OutcomeRecorder recorder = recorder(spool, clock);
+            RecorderFixture recorder = recorder(spool, clock);
             recorder.record("test", "mx.a.test", Parcel.of(message, List.of(0, 1), A), List.of(
                     new Outcome.Failed(SuppressingTransport.SUPPRESSED, Outcome.Scope.RECIPIENT),
                     new Outcome.Failed(Reply.of(550, "5.1.2", "Host or domain name not found: a.test"), Outcome.Scope.RECIPIENT)));
@@ -92,7 +92,7 @@ class OneReportPerMessageTest {
         SpooledMessage message;
         try (Spool spool = open(dir)) {
             message = queue(spool, List.of(both, both, new RecipientDsn(Set.of(Notify.FAILURE), "")));
-            OutcomeRecorder recorder = recorder(spool, clock);
+            RecorderFixture recorder = recorder(spool, clock);
             recorder.record("test", "", Parcel.of(message, List.of(0), A), List.of(
                     new Outcome.Deferred(Reply.of(421, "4.4.1", "Connection refused"), Outcome.Scope.SITE)));
             recorder.record("test", "mx.b.test", Parcel.of(message, List.of(1, 2), B), List.of(LATER, LATER));
@@ -119,7 +119,7 @@ class OneReportPerMessageTest {
         }
         try (Spool spool = open(dir)) {
             SpooledMessage recovered = spool.message(message.queueId()).orElseThrow();
-            OutcomeRecorder recorder = recorder(spool, clock);
+            RecorderFixture recorder = recorder(spool, clock);
             Outcome relayed = new Outcome.Delivered(Reply.of(250, "2.0.0", "Ok: queued"), false);
             recorder.record("test", "mx.a.test", Parcel.of(recovered, List.of(0), A), List.of(relayed));
             assertThat(reports(spool)).as("the marks survived the restart; r1 and r2 still open").hasSize(1);
@@ -137,7 +137,7 @@ class OneReportPerMessageTest {
     @Test
     void twoItemsOfAMessageRecordedAtOnceMakeExactlyOneReport() throws Exception {
         try (Spool spool = open(dir)) {
-            OutcomeRecorder recorder = recorder(spool, new MutableClock(ARRIVAL.plusSeconds(60)));
+            RecorderFixture recorder = recorder(spool, new MutableClock(ARRIVAL.plusSeconds(60)));
             Outcome refused = new Outcome.Failed(Reply.of(550, "5.1.1", "no such user"), Outcome.Scope.RECIPIENT, true);
             int messages = 20;
             for (int n = 0; n < messages; n++) {
@@ -187,9 +187,7 @@ class OneReportPerMessageTest {
             MutableClock clock = new MutableClock(ARRIVAL);
             Bouncer silent = new Bouncer(spool, m -> spool.openBody(m.queueId()), "relay.test", clock, 1_000_000)
                     .withMessages(false);
-            new OutcomeRecorder(spool, silent, Defaults.retryPolicy(), Duration.ofHours(4), clock,
-                    java.util.random.RandomGenerator.getDefault(), DeliveryMetrics.none(),
-                    org.postloom.events.DeliveryEvents.none())
+            new RecorderFixture(spool, silent, clock)
                     .record("test", "mx.a.test", Parcel.of(message, List.of(0), A), List.of(
                             new Outcome.Failed(Reply.of(550, "5.1.1", "no such user"), Outcome.Scope.RECIPIENT, true)));
             assertThat(spool.messages()).as("no report queued, and the message is done").isEmpty();
