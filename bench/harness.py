@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 
+import peers
 import report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,6 +28,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 # Loopback addresses: each stands for a host of its own.
 SINK_IP, POSTFIX_IP, POSTLOOM_IP, DNS_IP, HARAKA_IP = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"
+EXIM_IP, OPENSMTPD_IP = "127.0.0.7", "127.0.0.8"
 WEBHOOK_IP, WEBHOOK_PORT = "127.0.3.20", 8090
 SMTP_PORT, SINK_PORT, DNS_PORT, ADMIN_PORT = 2525, 2526, 5399, 8025
 MAX_DOMAINS = 1000
@@ -62,6 +64,15 @@ def kill(p, grace=5.0):
         except ProcessLookupError:
             pass
         p.wait()
+
+
+def kill_pids(pids):
+    """SIGKILL to each pid still there (daemons' children that left our process groups)."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 STOPPERS = []  # callables that stop daemons that left our process groups (Postfix's master)
@@ -148,8 +159,9 @@ class Meter:
     the own time of every live descendant. Taken at two instants, the difference is the work done
     in between, also by children that came and went (Postfix's smtpd, cleanup, smtp)."""
 
-    def __init__(self, root_pid, tree):
+    def __init__(self, root_pid, tree, root_memory=True):
         self.root, self.tree = root_pid, tree
+        self.root_memory = root_memory  # False: the root is bench/reaper.py, not part of the MTA's memory
         self.peak_rss = self.peak_pss = 0
         self.samples = 0
         self._stop = threading.Event()
@@ -169,7 +181,7 @@ class Meter:
         return total
 
     def sample(self):
-        pids = self.pids()
+        pids = [p for p in self.pids() if self.root_memory or p != self.root]
         rss = sum(proc_status(p, "VmRSS") for p in pids)
         self.peak_rss = max(self.peak_rss, rss)
         if self.tree:
@@ -598,11 +610,7 @@ maillog_file = {self.env.logs}/postfix-{tag}.log
         while time.time() < deadline and os.path.exists(f"/proc/{self.master}"):
             time.sleep(0.1)
         if os.path.exists(f"/proc/{self.master}"):
-            for pid in descendants(self.master)[::-1]:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            kill_pids(descendants(self.master)[::-1])
         if self.stop in STOPPERS:
             STOPPERS.remove(self.stop)
         self.conf = self.master = None
@@ -659,6 +667,84 @@ class Haraka:
 
     def notes(self):
         return "get_mx hook -> sink (no DNS); outbound queue files are not fsynced"
+
+
+class DebianPeer:
+    """An MTA unpacked from Debian's packages (bench/peers.py), run in the foreground below
+    bench/reaper.py: its delivery processes may outlive their parents, and the subreaper keeps them
+    (and their CPU time) in the one tree the Meter walks."""
+    ip = None
+    port = SMTP_PORT
+
+    def __init__(self, env, root):
+        self.env, self.root = env, root
+        self.proc = None
+
+    def supports(self, scenario):
+        """None, or why this peer sits a scenario out (retries are not set up for it yet)."""
+        return "retry settings not set up for this peer" if scenario.get("defer") else None
+
+    def run(self, cmd, tag, extra_env=None):
+        e = dict(os.environ, **(extra_env or {}))
+        self.proc = spawn(["python3", os.path.join(HERE, "reaper.py"), *cmd],
+                          os.path.join(self.env.logs, f"{self.name}-{tag}.log"), env=e)
+        STOPPERS.append(self.stop)
+        wait_smtp(self.ip, self.port, 30, self.proc)
+        return Meter(self.proc.pid, tree=True, root_memory=False)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        left = descendants(self.proc.pid)
+        kill(self.proc, 10)
+        kill_pids(left[::-1])  # any that left the process group
+        if self.stop in STOPPERS:
+            STOPPERS.remove(self.stop)
+        self.proc = None
+
+
+class Exim(DebianPeer):
+    name = "exim"
+    ip = EXIM_IP
+
+    def start(self, tag, scenario):
+        base = self.env.path(f"exim-{tag}")
+        spool, logs = os.path.join(base, "spool"), os.path.join(self.env.logs, f"exim-{tag}")
+        for d in (spool, logs):
+            os.makedirs(d)
+            shutil.chown(d, "Debian-exim", "Debian-exim")  # the daemon runs as Debian-exim (see peers.py)
+        tls = (self.env.cert, self.env.key) if scenario.get("starttls") else None
+        conf = os.path.join(base, "exim.conf")
+        with open(conf, "w") as f:
+            f.write(peers.exim_config(self.root, EXIM_IP, SMTP_PORT, spool, logs, tag, SINK_IP, SINK_PORT,
+                                      max(scenario.get("sessions", 50), 50), tls))
+        exim = os.path.join(self.root, peers.PEERS["exim"]["binary"])
+        return self.run([exim, "-C", conf, "-bdf"], tag,
+                        {"LD_LIBRARY_PATH": os.path.join(self.root, peers.LIB_DIR)})
+
+
+class OpenSmtpd(DebianPeer):
+    name = "opensmtpd"
+    ip = OPENSMTPD_IP
+    QUEUE = "/var/spool/smtpd"  # compiled in (PATH_SPOOL); the package is not installed, so it is ours
+
+    def start(self, tag, scenario):
+        base = self.env.path(f"opensmtpd-{tag}")
+        os.makedirs(base)
+        shutil.rmtree(self.QUEUE, ignore_errors=True)  # a fresh queue per cell, like the others' spools
+        os.makedirs("/var/lib/opensmtpd/empty", exist_ok=True)  # its chroot (PATH_CHROOT)
+        tls = None
+        if scenario.get("starttls"):
+            key = os.path.join(base, "tls.key")
+            shutil.copy(self.env.key, key)
+            os.chmod(key, 0o600)  # smtpd refuses a key others can read
+            tls = (self.env.cert, key)
+        conf = os.path.join(base, "smtpd.conf")
+        with open(conf, "w") as f:
+            f.write(peers.opensmtpd_config(OPENSMTPD_IP, SMTP_PORT, SINK_IP, SINK_PORT, tls))
+        os.chmod(conf, 0o644)
+        # -d: foreground, log to stderr (the cell's log file) instead of syslog.
+        return self.run([os.path.join(self.root, peers.PEERS["opensmtpd"]["binary"]), "-d", "-f", conf], tag)
 
 
 # ---------------------------------------------------------------- generators
@@ -767,7 +853,7 @@ def scenarios(quick):
         if not sc.get("idle"):
             sc.setdefault("warmup", warm)
         if quick and sc["name"] not in ("1k-50", "1k-50-source", "10k-100"):
-            sc.setdefault("mtas", ["postloom", "postfix"])  # Haraka (optional) in three scenarios only
+            sc.setdefault("mtas", ["postloom", "postfix"])  # the optional peers in three scenarios only
     if not quick:
         # Latency at half of each MTA's own peak (from the headline scenario of the same run).
         s.insert(1, dict(name="1k-50-half", title="1 KiB, 50 sessions, at half the peak rate", size=1024, sessions=50,
@@ -909,7 +995,7 @@ def main():
     ap = argparse.ArgumentParser(prog="bench/run")
     ap.add_argument("--quick", action="store_true", help="fewer messages (under 5 minutes)")
     ap.add_argument("--only", help="comma list of scenario names")
-    ap.add_argument("--mtas", default="postloom,postfix,haraka,none",
+    ap.add_argument("--mtas", default="postloom,postfix,haraka,exim,opensmtpd,none",
                     help="comma list (default %(default)s; none = the generator straight into the sink)")
     ap.add_argument("--jfr", action="store_true", help="record Postloom with JFR during --jfr-scenario")
     ap.add_argument("--jfr-scenario", default="1k-50")
@@ -924,7 +1010,8 @@ def main():
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     notes = []
     try:
-        for ip, port in ((SINK_IP, SINK_PORT), (POSTFIX_IP, SMTP_PORT), (POSTLOOM_IP, SMTP_PORT), (HARAKA_IP, SMTP_PORT)):
+        for ip, port in ((SINK_IP, SINK_PORT), (POSTFIX_IP, SMTP_PORT), (POSTLOOM_IP, SMTP_PORT), (HARAKA_IP, SMTP_PORT),
+                         (EXIM_IP, SMTP_PORT), (OPENSMTPD_IP, SMTP_PORT)):
             if not port_free(ip, port):
                 raise SystemExit(f"bench/run: {ip}:{port} is taken; is another bench running?")
         make_cert(env)
@@ -944,6 +1031,14 @@ def main():
             else:
                 notes.append(f"Haraka skipped: {why}")
                 log(notes[-1])
+        for name, cls in (("exim", Exim), ("opensmtpd", OpenSmtpd)):
+            if name in wanted:
+                root, why = peers.ensure_peer(name)
+                if root:
+                    mtas.append(cls(env, root))
+                else:
+                    notes.append(f"{name} skipped: {why}")
+                    log(notes[-1])
         scs = scenarios(args.quick)
         if args.only:
             keep = set(args.only.split(","))
@@ -957,7 +1052,8 @@ def main():
                     continue
                 log(f"{sc['title']}: {mta.name} ...")
                 try:
-                    r = run_one(env, mta, sc, peaks)
+                    unsupported = mta.supports(sc) if hasattr(mta, "supports") else None
+                    r = {"skipped": unsupported} if unsupported else run_one(env, mta, sc, peaks)
                 except Exception as e:  # noqa: BLE001 - one failed cell must not lose the others
                     r = {"mta": mta.name, "scenario": sc["name"], "problem": f"{type(e).__name__}: {e}"}
                 r.setdefault("mta", mta.name)
@@ -975,8 +1071,8 @@ def main():
         if any(s.get("idle") for s in scs):
             notes.append("idle sessions: Postloom only. Postfix runs one smtpd process per session "
                          "(default_process_limit 100); 10,000 processes is not a configuration anyone runs.")
-        notes.append("Postfix and Haraka relay to the sink without DNS (relayhost / get_mx hook); Postloom "
-                     "resolves MX through dnsmasq. That favours them.")
+        notes.append("Postfix, Haraka, Exim and OpenSMTPD relay to the sink without DNS (relayhost / get_mx hook / "
+                     "manualroute / relay host); Postloom resolves MX through dnsmasq. That favours them.")
         if any(s.get("defer") for s in scs):
             notes.append("defer scenario: Postloom min-backoff PT1S, max-backoff PT10S; Postfix minimal_backoff_time 1s, "
                          "queue_run_delay 1s, maximal_backoff_time 10s; Haraka temp_fail_intervals 1s.")
@@ -1022,6 +1118,9 @@ def versions(env):
             v["haraka"] = json.load(f)["version"]
     except OSError:
         pass
+    for name in ("exim", "opensmtpd"):
+        if name in env.args.mtas.split(","):
+            v[name] = peers.version(name)
     try:
         v["postloom"] = subprocess.run(["git", "-C", HOME, "describe", "--always", "--dirty"], capture_output=True,
                                        text=True).stdout.strip()
