@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Postloom against Postfix (and Haraka) on one machine, same load, same sink: see bench/README.md.
+"""Postloom against Postfix (Haraka, Exim, OpenSMTPD) on one machine, same load, same sink: see bench/README.md.
 
 Started by bench/run, which picks JDK 25 and builds the jar first. Standard library only.
 Every process started here runs in its own session and is killed (its whole group) on exit.
