@@ -61,6 +61,10 @@ def ensure_peer(name):
             return None, f"apt-get download {' '.join(spec['packages'])} failed: {why}"
         for deb in sorted(os.listdir(debs)):
             subprocess.run(["dpkg", "-x", os.path.join(debs, deb), root], check=True)
+        # No setuid/setgid: the bench starts them as root anyway, and when Exim (running as
+        # Debian-exim) re-executes itself, the loader would ignore LD_LIBRARY_PATH for a setuid
+        # binary and the cached libidn12 would not be found.
+        subprocess.run(["chmod", "-R", "ug-s", root], check=True)
         open(marker, "w").close()
     gone = missing_libraries(root, spec["binary"])
     if gone:
