@@ -995,7 +995,7 @@ def main():
     ap = argparse.ArgumentParser(prog="bench/run")
     ap.add_argument("--quick", action="store_true", help="fewer messages (under 5 minutes)")
     ap.add_argument("--only", help="comma list of scenario names")
-    ap.add_argument("--mtas", default="postloom,postfix,haraka,exim,opensmtpd,none",
+    ap.add_argument("--mtas", default="postloom,postfix,haraka,none",
                     help="comma list (default %(default)s; none = the generator straight into the sink)")
     ap.add_argument("--jfr", action="store_true", help="record Postloom with JFR during --jfr-scenario")
     ap.add_argument("--jfr-scenario", default="1k-50")
