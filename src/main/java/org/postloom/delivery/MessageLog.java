@@ -38,8 +38,11 @@ final class MessageLog {
                 + " dsn=" + dsn);
     }
 
-    /** No notification for mail from the null sender (RFC 5321 4.5.5). */
-    /** @param reason {@code null-sender} (never a report to {@code <>}) or {@code bounce-messages-off} */
+    /**
+     * A report that is not sent.
+     *
+     * @param reason {@code null-sender} (never a report to {@code <>}, RFC 5321 4.5.5) or {@code bounce-messages-off}
+     */
     static void dsnSkipped(QueueId id, String reason) {
         LOG.log(Level.INFO, "dsn-skipped id=" + id + " reason=" + reason);
     }

@@ -57,7 +57,7 @@ public final class ReplyReader {
         int code = -1;
         while (true) {
             String line = readLine();
-            if (line.length() < 3 || !isDigits(line) || (line.length() > 3 && " -".indexOf(line.charAt(3)) < 0)) {
+            if (line.length() < 3 || !startsWithThreeDigits(line) || (line.length() > 3 && " -".indexOf(line.charAt(3)) < 0)) {
                 throw new MalformedReplyException("not an SMTP reply line: " + printable(line));
             }
             int lineCode = Integer.parseInt(line, 0, 3, 10);
@@ -102,8 +102,8 @@ public final class ReplyReader {
         }
     }
 
-    /** Whether the first three characters are digits. */
-    private static boolean isDigits(String line) {
+    /** Whether the first three characters are digits (the reply code), without a substring. */
+    private static boolean startsWithThreeDigits(String line) {
         for (int i = 0; i < 3; i++) {
             if (line.charAt(i) < '0' || line.charAt(i) > '9') return false;
         }

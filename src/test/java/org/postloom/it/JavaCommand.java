@@ -22,17 +22,7 @@ final class JavaCommand {
     }
 
     static List<String> forMain(String mainClass, String... args) {
-        return forMain(SHORT_LIVED, mainClass, args);
-    }
-
-    /** With the given JVM flags instead of {@link #SHORT_LIVED}. */
-    static List<String> forMain(List<String> jvmFlags, String mainClass, String... args) {
-        var command = new ArrayList<String>();
-        command.add(javaBinary());
-        command.addAll(jvmFlags);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
-        command.addAll(List.of(args));
-        return command;
+        return java(SHORT_LIVED, List.of("-cp", System.getProperty("java.class.path"), mainClass), args);
     }
 
     /**
@@ -45,11 +35,15 @@ final class JavaCommand {
      */
     static List<String> forRelay(List<String> jvmFlags, String... args) {
         Path target = Path.of(System.getProperty("user.dir"), "target");
+        return java(jvmFlags, List.of("-XX:SharedArchiveFile=" + target.resolve("it-relay.jsa"), "-XX:+AutoCreateSharedArchive",
+                "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", target.resolve("postloom.jar").toString()), args);
+    }
+
+    private static List<String> java(List<String> jvmFlags, List<String> launch, String... args) {
         var command = new ArrayList<String>();
         command.add(javaBinary());
         command.addAll(jvmFlags);
-        command.addAll(List.of("-XX:SharedArchiveFile=" + target.resolve("it-relay.jsa"), "-XX:+AutoCreateSharedArchive",
-                "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", target.resolve("postloom.jar").toString()));
+        command.addAll(launch);
         command.addAll(List.of(args));
         return command;
     }

@@ -121,8 +121,13 @@ final class PostfixInstance implements AutoCloseable {
         if (!listening) fail("Postfix did not listen on " + address + ":" + port + "\n" + log());
     }
 
+    /** Output discarded: a pipe nobody reads could block it, and one read to its end blocks until Postfix closes it. */
+    private static Process start(List<String> command) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
     private static void run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = start(command);
         if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
     }
 
@@ -155,9 +160,7 @@ final class PostfixInstance implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        Process stop = new ProcessBuilder(POSTFIX.toString(), "-c", conf.toString(), "stop")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        finished(stop);
+        finished(start(List.of(POSTFIX.toString(), "-c", conf.toString(), "stop")));
         try (Stream<Path> all = Files.walk(base)) {
             all.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
