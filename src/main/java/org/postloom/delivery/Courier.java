@@ -50,6 +50,8 @@ final class Courier implements Runnable {
     private final Instant retryOnCrash;
     private final Function<QueueId, Optional<SpooledMessage>> messages;
     private List<WorkItem> batch;
+    /** Set by the scheduler ({@link #halt}) to stop the batch under way after its transaction. */
+    private volatile boolean haltRequested;
 
     /** @param messages reads a queued message back from the spool ({@code Spool::message}) */
     Courier(long connection, NextHop hop, String site, EgressSource source, List<WorkItem> first, int maxMessages,
@@ -67,6 +69,20 @@ final class Courier implements Runnable {
         this.recorder = recorder;
         this.scheduler = scheduler;
         this.retryOnCrash = retryOnCrash;
+    }
+
+    /**
+     * Asks the batch under way to stop after the transaction in progress (the schedule's
+     * {@code Halt}: a rule fired on another connection of the path, or its site was held). Called
+     * on the scheduler thread; {@link #clearHalt} runs there too, before it hands the next batch,
+     * so a halt meant for one batch never stops the next.
+     */
+    void halt() {
+        haltRequested = true;
+    }
+
+    void clearHalt() {
+        haltRequested = false;
     }
 
     /** Connections count against their path's limits until closed, QUIT included: they report after closing. */
@@ -123,6 +139,10 @@ final class Courier implements Runnable {
         boolean halted = false;
         try {
             for (WorkItem item : batch) {
+                if (haltRequested) {
+                    halted = true;                        // the schedule stopped this batch
+                    break;
+                }
                 Optional<SpooledMessage> message = messages.apply(item.queueId());
                 if (message.isEmpty()) {
                     done++;                               // final meanwhile: nothing to carry

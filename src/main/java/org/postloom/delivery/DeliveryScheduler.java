@@ -63,6 +63,8 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final AtomicInteger couriers = new AtomicInteger();
     /** Owned by the scheduler thread: how to wake each connection that waits for work. */
     private final Map<Long, CompletableFuture<List<WorkItem>>> waiting = new HashMap<>();
+    /** Owned by the scheduler thread: each open connection's courier, to halt its batch. */
+    private final Map<Long, Courier> live = new HashMap<>();
 
     public DeliveryScheduler(Inbox inbox, Router router, Function<String, Resolution> dns, Transport transport, Spool spool,
                              Bouncer bouncer, DeliverySettings settings, Clock clock, DeliveryMetrics metrics,
@@ -135,10 +137,12 @@ public final class DeliveryScheduler implements AutoCloseable {
         }
         for (Courier.Report r; (r = reports.poll()) != null; ) {
             if (r.attempt() == null) {
+                live.remove(r.connection());
                 schedule.closed(r.connection());
                 continue;
             }
             if (r.next() != null) waiting.put(r.connection(), r.next());
+            else live.remove(r.connection());
             schedule.report(r.connection(), r.attempt(), now);
         }
         for (Runnable command; (command = commands.poll()) != null; ) command.run();
@@ -181,7 +185,14 @@ public final class DeliveryScheduler implements AutoCloseable {
                 LockSupport.unpark(thread);
             });
             case Action.Open<WorkItem> o -> startCourier(o, now);
-            case Action.Hand<WorkItem> h -> waiting.remove(h.connection()).complete(h.batch());
+            case Action.Hand<WorkItem> h -> {
+                live.get(h.connection()).clearHalt();
+                waiting.remove(h.connection()).complete(h.batch());
+            }
+            case Action.Halt<WorkItem> h -> {
+                Courier courier = live.get(h.connection());
+                if (courier != null) courier.halt();
+            }
             case Action.HangUp<WorkItem> h -> {
                 CompletableFuture<List<WorkItem>> next = waiting.remove(h.connection());
                 if (next != null) next.complete(List.of());
@@ -210,6 +221,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         Courier courier = new Courier(open.connection(), NextHop.of(open.via()), open.path().site(), settings.source(open.path().source()),
                 open.batch(), open.maxMessages(), open.halts(), transport, recorder, this::report,
                 now.plus(settings.retry().minBackoff()), spool::message);
+        live.put(open.connection(), courier);
         Thread.ofVirtual().name("courier-" + open.path()).start(() -> {
             try {
                 courier.run();

@@ -237,6 +237,48 @@ class DeliverySchedulerTest {
     }
 
     @Test
+    void aRuleFiredOnOneConnectionStopsTheBatchUnderWayOnTheOtherAfterItsTransaction() throws Exception {
+        var ts04 = new org.postloom.delivery.schedule.ReplyRule(0, org.postloom.delivery.schedule.SiteMatch.ANY,
+                java.util.regex.Pattern.compile("TS04"), org.postloom.delivery.schedule.ReplyRule.Action.SUSPEND,
+                Duration.ofMinutes(10), Optional.empty(), Optional.empty());
+        var policy = new ShapingPolicy(new PathLimits(2, 100, Optional.empty(), Optional.empty()), Map.of(), List.of(ts04),
+                Map.of(), 1000);
+        CountDownLatch firstHeld = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Queued before the scheduler starts, so the first connection takes all ten as one batch.
+        spool = Spool.open(dir, Defaults.spoolOptions().withMinFreeSpace(0), m -> {});
+        for (int i = 0; i < 10; i++) send("s@client.test", "a" + i + "@yahoo.test");
+        spool.close();
+        start(DeliverySettings.of(policy, Defaults.retryPolicy(), "relay.test"), Transport.of((hop, item) -> {
+            String rcpt = item.message().envelope().recipients().getFirst().localPart();
+            calls.add(rcpt);
+            if (rcpt.equals("a0")) {
+                firstHeld.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Reply reply = rcpt.equals("b0") && !calls.subList(0, calls.size() - 1).contains("b0") ? Reply.of(421, "4.7.0", "[TS04] Messages temporarily deferred") : OK;
+            return List.of(reply.code() == 250 ? new Outcome.Delivered(reply) : new Outcome.Deferred(reply, Outcome.Scope.SITE));
+        }));
+        assertThat(firstHeld.await(10, TimeUnit.SECONDS)).as("the first connection took all ten and is in its first").isTrue();
+        for (int i = 0; i < 10; i++) send("s@client.test", "b" + i + "@yahoo.test");
+        Await.until("the second connection got the 421 and the rule fired", () -> scheduler.ask(s -> s.siteState("yahoo.test",
+                clock.instant()).map(Schedule.SiteState::suspended).orElse(false)).join());
+        scheduler.ask(s -> true).join(); // one more turn of the loop: the halt has been passed on
+        release.countDown();
+        Await.until("both connections have ended", () -> scheduler.ask(s -> s.siteState("yahoo.test", clock.instant())
+                .map(Schedule.SiteState::connections).orElse(-1)).join() == 0);
+        assertThat(calls).as("each connection stopped after its transaction under way; nothing more went into the suspension")
+                .containsExactlyInAnyOrder("a0", "b0");
+        later(Duration.ofMinutes(10));
+        Await.until("after the suspension, the rest at once", () -> spool.messages().isEmpty());
+        assertThat(calls).as("twenty, and the 421'd one again").hasSize(21).containsOnlyOnce("a1", "b1");
+    }
+
+    @Test
     void aDeadSiteIsBackedOffAsAWholeThenProbed() throws Exception {
         start(settings(20, 1), scripted());
         script = (hop, item) -> new Outcome.Deferred(NO_CONNECTION, Outcome.Scope.SITE);

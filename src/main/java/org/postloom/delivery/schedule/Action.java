@@ -21,6 +21,14 @@ public sealed interface Action<W> {
     /** Give more work to a connection that waits for it. */
     record Hand<W>(long connection, List<W> batch) implements Action<W> {}
 
+    /**
+     * Stop a busy connection's batch after the transaction under way: a rule fired on another
+     * connection of its path, or the path's site was held. The connection reports what it did not
+     * try, which goes back to the path's ready work in its order, so no batch handed out at the
+     * old pace goes on unpaced or into a suspension.
+     */
+    record Halt<W>(long connection) implements Action<W> {}
+
     /** Tell a waiting connection to say QUIT. */
     record HangUp<W>(long connection) implements Action<W> {}
 

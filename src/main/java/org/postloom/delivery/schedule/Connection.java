@@ -12,6 +12,8 @@ final class Connection<W> {
     Instant idleSince;
     /** Told to hang up; it still counts until it reports that it has closed. */
     boolean closing;
+    /** Told to stop its batch after the transaction under way; cleared by its report. */
+    boolean halted;
 
     Connection(long id, PathState<W> path, int budget) {
         this.id = id;

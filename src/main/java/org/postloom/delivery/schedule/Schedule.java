@@ -239,7 +239,8 @@ public final class Schedule<W extends Routable> {
         Connection<W> c = connections.get(connection);
         if (c == null) throw new IllegalArgumentException("no connection " + connection);
         PathState<W> path = c.path;
-        boolean fired = applyRules(path, attempt.replies(), now);
+        c.halted = false; // its batch has ended, halted or not
+        boolean fired = applyRules(c, attempt.replies(), now);
         if (attempt.lastError() != null) path.site.lastError = attempt.lastError();
         if (fired) {
             // the hold replaced the back-off
@@ -270,7 +271,8 @@ public final class Schedule<W extends Routable> {
         }
     }
 
-    private boolean applyRules(PathState<W> path, List<String> replies, Instant now) {
+    private boolean applyRules(Connection<W> reporter, List<String> replies, Instant now) {
+        PathState<W> path = reporter.path;
         boolean fired = false;
         for (String reply : replies) {
             for (ReplyRule rule : policy.rulesFor(path.site)) {
@@ -285,10 +287,25 @@ public final class Schedule<W extends Routable> {
                 }
                 fired = true;
                 pending.add(new Action.RuleFired<>(rule, path.key, until, reply));
+                haltBusy(path, reporter);
                 break;
             }
         }
         return fired;
+    }
+
+    /**
+     * Halts the batches under way on {@code path}: they were handed out before the hold or the
+     * throttle, and would otherwise go on unpaced until they end (up to max-messages-per-connection
+     * messages each). {@code reporter}, whose report fired a rule, has stopped already (null: none).
+     */
+    private void haltBusy(PathState<W> path, Connection<W> reporter) {
+        for (Connection<W> c : connections.values()) {
+            if (c.path == path && c != reporter && c.idleSince == null && !c.closing && !c.halted) {
+                c.halted = true;
+                pending.add(new Action.Halt<>(c.id));
+            }
+        }
     }
 
     // ---- The admin plane's questions and orders (run by the loop on the schedule's thread). ----
@@ -307,7 +324,10 @@ public final class Schedule<W extends Routable> {
      */
     public String suspend(String siteOrDomain, Instant until) {
         Optional<Site<W>> site = find(siteOrDomain);
-        site.ifPresent(s -> s.heldUntil = until);
+        site.ifPresent(s -> {
+            s.heldUntil = until;
+            s.paths().forEach(p -> haltBusy(p, null));
+        });
         namedHolds.put(site.map(Site::name).orElse(siteOrDomain.toLowerCase(java.util.Locale.ROOT)), until);
         return site.map(Site::name).orElse(siteOrDomain);
     }
@@ -324,11 +344,12 @@ public final class Schedule<W extends Routable> {
     }
 
     /** A rule's hold from another node on one path of the site: a suspension or a throttle. */
-    private static <W> void holdPath(Site<W> site, SharedLimits.Hold hold) {
+    private void holdPath(Site<W> site, SharedLimits.Hold hold) {
         PathState<W> path = site.path(hold.source());
         // Instant.MIN for now: a throttle already in effect at that rate keeps its pacer (the same shared gate).
         hold.throttle().ifPresentOrElse(t -> path.throttle(Instant.MIN, hold.until(), t.rate(), t.connections()),
                 () -> path.hold(hold.until()));
+        haltBusy(path, null);
     }
 
     /** The name of the site, or of the site a domain's mail goes to, when known here. */

@@ -33,6 +33,8 @@ final class Driver {
     /** Domain to site name, answered to every Resolve action. */
     final Map<String, String> mx = new HashMap<>();
     int peakConnections;
+    /** Connections told to stop their batch, in order. */
+    final List<Long> halted = new ArrayList<>();
 
     Driver(ShapingPolicy policy) {
         schedule = new Schedule<>(policy, Duration.ofMinutes(1), Duration.ofHours(1), new SplittableRandom(7));
@@ -78,6 +80,7 @@ final class Driver {
                         schedule.closed(h.connection());
                     }
                     case Action.RuleFired<Item> f -> { }
+                    case Action.Halt<Item> h -> halted.add(h.connection());
                 }
             }
             step = resolvedAny ? schedule.tick(now) : List.of();
@@ -130,6 +133,17 @@ final class Driver {
         budget.merge(connection, batch.size() - 1, Integer::sum);
         schedule.report(connection, new Attempt<>(1, retry, batch.subList(1, batch.size()), List.of(reply), false,
                 reply, true, budget.get(connection)), now);
+        carrying.put(connection, new ArrayList<>());
+    }
+
+    /**
+     * A halted connection stops after its first {@code done} items went well: it reports the rest
+     * as not tried and waits for more.
+     */
+    void stoppedAfter(long connection, int done) {
+        List<Item> batch = carrying.get(connection);
+        schedule.report(connection, new Attempt<>(done, List.of(), batch.subList(done, batch.size()), List.of(), false, null,
+                true, budget.merge(connection, batch.size() - done, Integer::sum)), now);
         carrying.put(connection, new ArrayList<>());
     }
 

@@ -228,6 +228,76 @@ class ScheduleTest {
     }
 
     @Test
+    void aSuspendRuleFiredOnOneConnectionHaltsTheBatchesUnderWayOnThePathsOtherConnections() {
+        ReplyRule ts04 = rule(0, "^421 .*TS04", ReplyRule.Action.SUSPEND, Duration.ofMinutes(10), null);
+        Driver d = new Driver(new ShapingPolicy(new PathLimits(2, 5, Optional.empty(), Optional.empty()), Map.of(),
+                List.of(ts04), Map.of(), 1000));
+        d.queue(items("yahoo.test", 10));
+        d.queue(items("other.test", 5));
+        d.tick();
+        List<Long> yahoo = d.carrying.keySet().stream().filter(c -> d.pathOf.get(c).site().equals("mx.yahoo.test")).sorted().toList();
+        long other = d.carrying.keySet().stream().filter(c -> !yahoo.contains(c)).findFirst().orElseThrow();
+        assertThat(yahoo).as("two connections with five each").hasSize(2).allMatch(c -> d.carrying.get(c).size() == 5);
+        d.replied(yahoo.get(0), "421 4.7.0 [TS04] Messages from 127.0.2.1 temporarily deferred", false);
+        List<Action<Item>> after = d.tick();
+        assertThat(after).filteredOn(a -> a instanceof Action.RuleFired).hasSize(1);
+        assertThat(d.halted).as("the path's other busy connection, and no other site's").containsExactly(yahoo.get(1));
+        assertThat(d.halted).doesNotContain(other);
+        d.stoppedAfter(yahoo.get(1), 1);
+        assertThat(d.tick()).as("a held path's connection hangs up after its transaction")
+                .anySatisfy(a -> assertThat(a).isEqualTo(new Action.HangUp<Item>(yahoo.get(1))));
+        d.advance(Duration.ofMinutes(10));
+        d.tick();
+        List<Item> released = d.opens().stream().filter(o -> o.path().site().equals("mx.yahoo.test") && !yahoo.contains(o.connection()))
+                .flatMap(o -> o.batch().stream()).toList();
+        assertThat(released).as("the 421'd item, the first connection's four and the halted one's four, at once")
+                .hasSize(9).doesNotContain(Item.to("yahoo.test", "yahoo.test#5"));
+    }
+
+    @Test
+    void aThrottleRuleHaltsTheOtherConnectionsBatchesSoTheirMailGoesAtTheThrottledRate() {
+        ReplyRule slow = rule(0, "4\\.7\\.28", ReplyRule.Action.THROTTLE, Duration.ofMinutes(1), "2/s");
+        Driver d = new Driver(new ShapingPolicy(new PathLimits(2, 100, Optional.empty(), Optional.empty()), Map.of(),
+                List.of(slow), Map.of(), 1000));
+        d.queue(items("ms.test", 200));
+        d.tick();
+        List<Long> open = d.carrying.keySet().stream().sorted().toList();
+        assertThat(open).hasSize(2).allMatch(c -> d.carrying.get(c).size() == 100);
+        d.throttled(open.get(0), "451 4.7.28 rate limited");
+        int before = d.sent.size();
+        d.tick();
+        assertThat(d.halted).containsExactly(open.get(1));
+        d.stoppedAfter(open.get(1), 1);
+        d.run(Duration.ofSeconds(10), Duration.ofMillis(100));
+        assertThat(d.sent.size() - before).as("the halted batch's 99 go back and leave at 2/s with the rest").isBetween(20, 21);
+        assertThat(d.halted).as("one halt per batch").hasSize(1);
+    }
+
+    @Test
+    void anOperatorsSuspendHaltsTheSitesBatchesUnderWayAndAHaltNeverOutlivesItsBatch() {
+        Driver d = new Driver(limits(1, 10, null));
+        d.queue(items("a.test", 10));
+        d.tick();
+        long c = d.carrying.keySet().iterator().next();
+        d.schedule.suspend("a.test", d.now.plus(Duration.ofMinutes(5)));
+        d.tick();
+        assertThat(d.halted).containsExactly(c);
+        d.stoppedAfter(c, 3);
+        assertThat(d.tick()).contains(new Action.HangUp<Item>(c));
+        d.schedule.closed(c);
+        d.schedule.resume("a.test");
+        d.queue(items("b.test", 1));
+        d.tick();
+        long next = d.carrying.keySet().stream().filter(id -> !d.pathOf.get(id).site().equals("mx.b.test")).findFirst().orElseThrow();
+        assertThat(d.carrying.get(next)).as("the seven not tried, in their order").hasSize(7)
+                .first().isEqualTo(Item.to("a.test", "a.test#3"));
+        d.succeed(next);
+        d.queue(items("a.test", 1));
+        d.tick();
+        assertThat(d.halted).as("nothing new is halted").hasSize(1);
+    }
+
+    @Test
     void aThrottleRuleSlowsThePathForItsDurationOnTheSameConnectionAndTheRateComesBackAfter() {
         ReplyRule slow = rule(0, "4\\.7\\.28", ReplyRule.Action.THROTTLE, Duration.ofMinutes(1), "2/s");
         Driver d = new Driver(new ShapingPolicy(new PathLimits(1, 10_000, Optional.empty(), Optional.empty()), Map.of(),
