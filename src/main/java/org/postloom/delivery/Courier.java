@@ -50,6 +50,9 @@ final class Courier implements Runnable {
     private final Instant retryOnCrash;
     private final Function<QueueId, Optional<SpooledMessage>> messages;
     private List<WorkItem> batch;
+    /** The landing {@link #routed} was made for, and that route: both on the courier's own thread. */
+    private Landing routedFor;
+    private RecipientOutcome.Route routed;
     /** Set by the scheduler ({@link #halt}) to stop the batch under way after its transaction. */
     private volatile boolean haltRequested;
 
@@ -113,13 +116,22 @@ final class Courier implements Runnable {
         }
     }
 
-    /** Where the session's last item went: this path's site and source, the connection's two ends. */
+    /**
+     * Where the session's last item went: this path's site and source, the connection's two ends.
+     * Made again only when the session lands somewhere else (a new connection), not per message.
+     */
     private RecipientOutcome.Route route(Transport.Session session) {
-        Optional<Landing> at = session.landing();
-        return new RecipientOutcome.Route(site, at.map(Landing::mxHost).orElse(null),
-                at.map(l -> l.mx().getAddress().getHostAddress()).orElse(null),
-                source.name().isEmpty() ? null : source.name(),
-                at.map(l -> l.local().getHostAddress()).orElse(null), at.map(Landing::tlsProtocol).orElse(null));
+        Landing at = session.landing().orElse(null);
+        if (routed != null && java.util.Objects.equals(at, routedFor)) return routed;
+        routedFor = at;
+        routed = at == null ? new RecipientOutcome.Route(site, null, null, sourceName(), null, null)
+                : new RecipientOutcome.Route(site, at.mxHost(), at.mx().getAddress().getHostAddress(), sourceName(),
+                        at.local().getHostAddress(), at.tlsProtocol());
+        return routed;
+    }
+
+    private String sourceName() {
+        return source.name().isEmpty() ? null : source.name();
     }
 
     /** The reply as the rules see it: code and text, lines joined by a space. */

@@ -118,7 +118,7 @@ final class OutcomeRecorder {
     private static RecipientOutcome.Kind kindOf(Outcome outcome, boolean expired) {
         return switch (outcome) {
             case Outcome.Delivered d -> RecipientOutcome.Kind.DELIVERED;
-            case Outcome.Failed f when SuppressingTransport.SUPPRESSED.equals(f.reply()) -> RecipientOutcome.Kind.SUPPRESSED;
+            case Outcome.Failed f when SuppressingTransport.isSuppression(f) -> RecipientOutcome.Kind.SUPPRESSED;
             case Outcome.Failed f -> RecipientOutcome.Kind.FAILED;
             case Outcome.Deferred d when expired -> RecipientOutcome.Kind.EXPIRED;
             case Outcome.Deferred d -> RecipientOutcome.Kind.DEFERRED;

@@ -20,6 +20,15 @@ final class SuppressingTransport implements Transport {
     /** RFC 3463 5.7.1: delivery not authorized; said by us, not by the remote server. */
     static final Reply SUPPRESSED = Reply.of(550, "5.7.1", "Recipient address is on the suppression list (not attempted)");
 
+    /**
+     * Whether {@code outcome} is this transport's own refusal of a suppressed recipient. By the
+     * reply's identity, and never for a reply a server sent: a remote 550 with the same text is a
+     * bounce like any other, not a suppression.
+     */
+    static boolean isSuppression(Outcome outcome) {
+        return outcome instanceof Outcome.Failed f && !f.fromServer() && f.reply() == SUPPRESSED;
+    }
+
     private final Transport transport;
     private final Predicate<Mailbox> suppressed;
 
