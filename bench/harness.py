@@ -459,6 +459,9 @@ class NullMeter:
     def cpu(self):
         return 0.0
 
+    def pids(self):
+        return []
+
     def hwm(self):
         return 0
 
