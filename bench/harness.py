@@ -874,8 +874,9 @@ WARMUP_JIT_MAX_ROUNDS = 24
 
 
 def jit_cpu(pids):
-    """CPU seconds so far of the C2 compiler threads of the given processes (0 for non-JVMs)."""
-    total = 0
+    """CPU seconds so far of the C2 compiler threads of the given processes; None when none has
+    any (not a JVM), so a JVM whose C2 has not run yet still counts as one."""
+    total = None
     for pid in pids:
         try:
             tasks = os.listdir(f"/proc/{pid}/task")
@@ -886,12 +887,12 @@ def jit_cpu(pids):
                 with open(f"/proc/{pid}/task/{t}/comm") as f:
                     if not f.read().startswith("C2 Compiler"):
                         continue
-                with open(f"/proc/{pid}/task/{t}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
             except OSError:
                 continue
-    return total / CLK_TCK
+            st = proc_stat(f"{pid}/task/{t}")  # a thread's stat has the same fields as its process's
+            if st is not None:
+                total = (total or 0.0) + st[0]
+    return total
 
 
 def warm_up(env, tag, mta, sc, counter, gen, meter):
@@ -900,11 +901,11 @@ def warm_up(env, tag, mta, sc, counter, gen, meter):
     of its CPU in the last round: JIT for the JVM, process pools for Postfix and Haraka, so a
     quick run and a full run measure the same steady relay (issue 20). Returns what it did."""
     rates, jit = [], None
-    jvm = jit_cpu(meter.pids()) > 0
+    jvm = jit_cpu(meter.pids()) is not None
     for n in range(WARMUP_JIT_MAX_ROUNDS if jvm else WARMUP_MAX_ROUNDS):
         warm = dict(sc, messages=sc["warmup"], rate=None)
         before = counter.count()
-        c2_0, cpu_0 = jit_cpu(meter.pids()), meter.cpu()
+        c2_0, cpu_0 = (jit_cpu(meter.pids()) or 0.0) if jvm else 0.0, meter.cpu()
         w = (run_inject if gen == "inject" else run_blast)(env, f"{tag}-warmup{n + 1}", mta, warm)
         done = counter.wait_for(before + w["accepted"], 60)
         if done is None:
@@ -912,7 +913,7 @@ def warm_up(env, tag, mta, sc, counter, gen, meter):
             return {"rounds": n + 1, "per_s": rates, "steady": False, "jit_share": jit}
         rates.append(w["accepted"] / max(1e-3, done - w["start_epoch_ms"] / 1000.0))
         if jvm:
-            jit = (jit_cpu(meter.pids()) - c2_0) / max(1e-3, meter.cpu() - cpu_0)
+            jit = ((jit_cpu(meter.pids()) or 0.0) - c2_0) / max(1e-3, meter.cpu() - cpu_0)
         settled = jit is None or jit <= WARMUP_JIT_SHARE
         if settled and len(rates) >= 2 and abs(rates[-1] - rates[-2]) <= WARMUP_STEADY * max(rates[-1], rates[-2]):
             return {"rounds": n + 1, "per_s": rates, "steady": True, "jit_share": jit}

@@ -3,6 +3,7 @@ package org.postloom.delivery;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -122,7 +123,7 @@ final class Courier implements Runnable {
      */
     private RecipientOutcome.Route route(Transport.Session session) {
         Landing at = session.landing().orElse(null);
-        if (routed != null && java.util.Objects.equals(at, routedFor)) return routed;
+        if (routed != null && Objects.equals(at, routedFor)) return routed;
         routedFor = at;
         routed = at == null ? new RecipientOutcome.Route(site, null, null, sourceName(), null, null)
                 : new RecipientOutcome.Route(site, at.mxHost(), at.mx().getAddress().getHostAddress(), sourceName(),

@@ -45,6 +45,8 @@ final class SuppressingTransport implements Transport {
             public Optional<List<Outcome>> deliver(Parcel item) {
                 List<Integer> allowed = item.recipients().stream()
                         .filter(i -> !suppressed.test(item.message().envelope().recipients().get(i))).toList();
+                // The usual case: nobody is suppressed, and the item goes as it is (no copy, no merge).
+                if (allowed.size() == item.recipients().size()) return session.deliver(item);
                 Optional<List<Outcome>> sent = allowed.isEmpty() ? Optional.of(List.of())
                         : session.deliver(new Parcel(item.item().withRecipients(allowed), item.message()));
                 return sent.map(outcomes -> {

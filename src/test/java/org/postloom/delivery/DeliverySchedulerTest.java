@@ -18,12 +18,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postloom.delivery.schedule.PathLimits;
+import org.postloom.delivery.schedule.ReplyRule;
 import org.postloom.delivery.schedule.Schedule;
 import org.postloom.delivery.schedule.ShapingPolicy;
+import org.postloom.delivery.schedule.SiteMatch;
 import org.postloom.delivery.client.Outcome;
 import org.postloom.mail.Envelope;
 import org.postloom.mail.Mailbox;
@@ -238,9 +241,8 @@ class DeliverySchedulerTest {
 
     @Test
     void aRuleFiredOnOneConnectionStopsTheBatchUnderWayOnTheOtherAfterItsTransaction() throws Exception {
-        var ts04 = new org.postloom.delivery.schedule.ReplyRule(0, org.postloom.delivery.schedule.SiteMatch.ANY,
-                java.util.regex.Pattern.compile("TS04"), org.postloom.delivery.schedule.ReplyRule.Action.SUSPEND,
-                Duration.ofMinutes(10), Optional.empty(), Optional.empty());
+        var ts04 = new ReplyRule(0, SiteMatch.ANY, Pattern.compile("TS04"), ReplyRule.Action.SUSPEND, Duration.ofMinutes(10),
+                Optional.empty(), Optional.empty());
         var policy = new ShapingPolicy(new PathLimits(2, 100, Optional.empty(), Optional.empty()), Map.of(), List.of(ts04),
                 Map.of(), 1000);
         CountDownLatch firstHeld = new CountDownLatch(1);

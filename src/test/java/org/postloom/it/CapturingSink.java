@@ -197,12 +197,17 @@ final class CapturingSink implements AutoCloseable {
 
     private void serve(Socket socket) {
         peakOpen.accumulateAndGet(openNow.incrementAndGet(), Math::max);
-        // Closed as soon as QUIT comes (the relay may count it closed before it reads 221) or at EOF.
+        // Closed as soon as QUIT comes (the relay may count it closed before it reads 221) or at EOF,
+        // in the open count and in the connection log alike: a log closed only after the 221 was
+        // written could overlap the relay's next connection on a loaded machine.
+        Connection seen = new Connection(socket.getInetAddress().getHostAddress());
         var counted = new java.util.concurrent.atomic.AtomicBoolean(true);
         Runnable leave = () -> {
-            if (counted.getAndSet(false)) openNow.decrementAndGet();
+            if (counted.getAndSet(false)) {
+                openNow.decrementAndGet();
+                seen.closed = Instant.now();
+            }
         };
-        Connection seen = new Connection(socket.getInetAddress().getHostAddress());
         connectionLog.add(seen);
         try (socket) {
             socket.setSoTimeout(120_000);
@@ -298,7 +303,6 @@ final class CapturingSink implements AutoCloseable {
             // the relay went away (killed, or it gave up on us)
         } finally {
             leave.run();
-            seen.closed = Instant.now();
             open.remove(socket);
         }
     }

@@ -92,7 +92,7 @@ final class PostfixInstance implements AutoCloseable {
                 : List.of("unshare", "-m", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$1\" -c \"$2\" start",
                         resolvConf.toString(), POSTFIX.toString(), postfix.conf.toString());
         Path said = base.resolve("start.out");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(said.toFile()).start();
+        Process p = start(command, ProcessBuilder.Redirect.to(said.toFile()));
         if (!postfix.finished(p) || p.exitValue() != 0) {
             fail("postfix start failed: " + Files.readString(said) + "\n" + postfix.log());
         }
@@ -121,13 +121,16 @@ final class PostfixInstance implements AutoCloseable {
         if (!listening) fail("Postfix did not listen on " + address + ":" + port + "\n" + log());
     }
 
-    /** Output discarded: a pipe nobody reads could block it, and one read to its end blocks until Postfix closes it. */
-    private static Process start(List<String> command) throws IOException {
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    /**
+     * Output to a file or discarded, never to a pipe: a pipe nobody reads could block the command,
+     * and one read to its end blocks until Postfix's daemons, which inherit it, close it.
+     */
+    private static Process start(List<String> command, ProcessBuilder.Redirect output) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output).start();
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {
-        Process p = start(command);
+        Process p = start(command, ProcessBuilder.Redirect.DISCARD);
         if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
     }
 
@@ -160,7 +163,7 @@ final class PostfixInstance implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        finished(start(List.of(POSTFIX.toString(), "-c", conf.toString(), "stop")));
+        finished(start(List.of(POSTFIX.toString(), "-c", conf.toString(), "stop"), ProcessBuilder.Redirect.DISCARD));
         try (Stream<Path> all = Files.walk(base)) {
             all.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }

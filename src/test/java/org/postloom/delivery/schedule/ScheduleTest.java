@@ -193,6 +193,12 @@ class ScheduleTest {
                 .containsEntry("mx.other.test", (long) PathState.INITIAL_WINDOW);
     }
 
+    /** A driver whose policy has {@code rule} alone, and {@code connections} of {@code perConnection} messages per path. */
+    private static Driver withRule(ReplyRule rule, int connections, int perConnection) {
+        return new Driver(new ShapingPolicy(new PathLimits(connections, perConnection, Optional.empty(), Optional.empty()), Map.of(),
+                List.of(rule), Map.of(), 1000));
+    }
+
     private static ReplyRule rule(int index, String reply, ReplyRule.Action action, Duration duration, String rate) {
         return new ReplyRule(index, SiteMatch.ANY, Pattern.compile(reply), action, duration, Optional.ofNullable(rate).map(Rate::parse),
                 Optional.empty());
@@ -201,8 +207,7 @@ class ScheduleTest {
     @Test
     void aSuspendRuleStopsThatPathForItsDurationOtherSitesGoOnAndHeldMailGoesAtOnceAfter() {
         ReplyRule ts04 = rule(0, "^421 .*TS04", ReplyRule.Action.SUSPEND, Duration.ofMinutes(10), null);
-        Driver d = new Driver(new ShapingPolicy(new PathLimits(1, 5, Optional.empty(), Optional.empty()), Map.of(),
-                List.of(ts04), Map.of(), 1000));
+        Driver d = withRule(ts04, 1, 5);
         d.queue(items("yahoo.test", 5));
         d.tick();
         long c = d.carrying.keySet().iterator().next();
@@ -230,8 +235,7 @@ class ScheduleTest {
     @Test
     void aSuspendRuleFiredOnOneConnectionHaltsTheBatchesUnderWayOnThePathsOtherConnections() {
         ReplyRule ts04 = rule(0, "^421 .*TS04", ReplyRule.Action.SUSPEND, Duration.ofMinutes(10), null);
-        Driver d = new Driver(new ShapingPolicy(new PathLimits(2, 5, Optional.empty(), Optional.empty()), Map.of(),
-                List.of(ts04), Map.of(), 1000));
+        Driver d = withRule(ts04, 2, 5);
         d.queue(items("yahoo.test", 10));
         d.queue(items("other.test", 5));
         d.tick();
@@ -257,8 +261,7 @@ class ScheduleTest {
     @Test
     void aThrottleRuleHaltsTheOtherConnectionsBatchesSoTheirMailGoesAtTheThrottledRate() {
         ReplyRule slow = rule(0, "4\\.7\\.28", ReplyRule.Action.THROTTLE, Duration.ofMinutes(1), "2/s");
-        Driver d = new Driver(new ShapingPolicy(new PathLimits(2, 100, Optional.empty(), Optional.empty()), Map.of(),
-                List.of(slow), Map.of(), 1000));
+        Driver d = withRule(slow, 2, 100);
         d.queue(items("ms.test", 200));
         d.tick();
         List<Long> open = d.carrying.keySet().stream().sorted().toList();
@@ -300,8 +303,7 @@ class ScheduleTest {
     @Test
     void aThrottleRuleSlowsThePathForItsDurationOnTheSameConnectionAndTheRateComesBackAfter() {
         ReplyRule slow = rule(0, "4\\.7\\.28", ReplyRule.Action.THROTTLE, Duration.ofMinutes(1), "2/s");
-        Driver d = new Driver(new ShapingPolicy(new PathLimits(1, 10_000, Optional.empty(), Optional.empty()), Map.of(),
-                List.of(slow), Map.of(), 1000));
+        Driver d = withRule(slow, 1, 10_000);
         d.queue(items("ms.test", 500));
         d.tick();
         long c = d.carrying.keySet().iterator().next();
@@ -329,8 +331,7 @@ class ScheduleTest {
     void aThrottleWithMaxConnectionsHangsUpTheConnectionsAboveItAfterTheirTransactionAndOpensNoMore() {
         ReplyRule slow = new ReplyRule(0, SiteMatch.ANY, Pattern.compile("4\\.7\\.28"), ReplyRule.Action.THROTTLE,
                 Duration.ofSeconds(30), Optional.of(Rate.parse("100/s")), Optional.of(1));
-        Driver d = new Driver(new ShapingPolicy(new PathLimits(3, 5, Optional.empty(), Optional.empty()), Map.of(),
-                List.of(slow), Map.of(), 1000));
+        Driver d = withRule(slow, 3, 5);
         for (Item one : items("ms.test", 3)) {
             d.queue(one);
             d.tick();
