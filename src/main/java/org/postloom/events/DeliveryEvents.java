@@ -30,9 +30,9 @@ import org.postloom.spool.SpooledMessage;
  * The events part as the rest of the relay sees it: the delivery engine hands it each attempt's
  * outcomes before it records them in the spool ({@link #outcomes}), reception hands it each
  * message before the spool commits it ({@link #receptions}); both queue the events in the
- * journal, which the spool's writer forces at the start of the very commit that records the
- * outcome ({@link #start} installs that hook), so an event is durable no later than its outcome
- * and the caller waits for one commit. The sinks then carry them on their own threads. It also
+ * journal, whose lines ride in the very spool commit that records the outcome, in its write and
+ * fsync ({@link #start} has the spool carry the journal), so an event is durable no later than
+ * its outcome and the caller waits for one commit. The sinks then carry them on their own threads. It also
  * keeps the suppression list and the bounce classifier.
  *
  * <p>Event ids are {@code <queue id>.r} for a reception and
@@ -83,24 +83,30 @@ public final class DeliveryEvents implements AutoCloseable {
     }
 
     /**
-     * Opens the journal, the cursors and the suppression list under {@code spoolDir}, has
-     * {@code spool}'s writer force the journal before each commit, and starts the sinks.
+     * Opens the journal, the cursors and the suppression list under {@code spoolDir} (making again
+     * any event a crash took from the journal, from {@code spool}'s newest segment), has
+     * {@code spool}'s commits carry the journal's lines, and starts the sinks.
      */
     public static DeliveryEvents start(EventSettings settings, Path spoolDir, Spool spool, Clock clock) throws IOException {
         var events = new DeliveryEvents(settings, clock, Suppressions.open(spoolDir.resolve("suppressions.jsonl")), spool::openBody);
         if (settings.anySink()) {
             Path dir = spoolDir.resolve("events");
-            events.journal = EventJournal.open(dir, JOURNAL_FILE_SIZE, events::attemptsHeader);
+            events.journal = EventJournal.open(dir, JOURNAL_FILE_SIZE, events::attemptsHeader, spool.riders());
             events.rebuildAttempts(events.journal.recoveredLines());
-            spool.beforeEachCommit(events.journal::force);
+            spool.carry(events.journal);
             events.sinks = EventSinks.start(settings, events.journal, dir);
         }
         return events;
     }
 
-    /** How many times the journal was forced: at most once per spool commit that carried events. */
+    /** How many times the journal's file was forced: once per spool segment or journal file, none per commit. */
     public long journalForces() {
         return journal == null ? 0 : journal.forces();
+    }
+
+    /** The journal, for tests of this package; null when no sink is on. */
+    EventJournal journal() {
+        return journal;
     }
 
     public BounceClassifier classifier() {
@@ -133,7 +139,7 @@ public final class DeliveryEvents implements AutoCloseable {
 
     /**
      * The events of one attempt's outcomes (or of an operator's delete), queued in the journal:
-     * durable once the caller's next spool commit begins, which is the one that records the
+     * durable with the caller's next spool commit, which is the one that records the
      * outcomes. Then the suppression list takes recipients that bounced with a suppressing class.
      */
     public void outcomes(SpooledMessage message, RecipientOutcome.Route route, List<RecipientOutcome> outcomes) throws IOException {
@@ -195,7 +201,7 @@ public final class DeliveryEvents implements AutoCloseable {
                 attempt, o.status(), o.reply(), attempted ? route.tls() : null, delay, bounceClass);
     }
 
-    /** The reception event, queued in the journal: durable once the spool's commit of the message begins. */
+    /** The reception event, queued in the journal: durable with the spool's commit of the message. */
     void reception(Envelope env, long size, MessageHeaders headers) throws IOException {
         Instant now = clock.instant();
         var event = new Event(env.queueId() + "." + EventType.RECEPTION.letter, EventType.RECEPTION, TIME.format(now),

@@ -8,35 +8,39 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.postloom.spool.CommitRider;
 
 /**
  * The durable event journal: JSON Lines files in {@code <spool>/events/}. It has no writer thread
- * and no batching of its own: {@link #append} only queues lines, and {@link #force} writes all
- * lines queued so far and forces the file once. The relay has the spool's group-commit writer
- * call {@link #force} at the start of each of its commits ({@code Spool.beforeEachCommit}), and
- * every caller appends its events before it submits the spool record of their outcome, so an
- * event is on disk before its outcome can be; the caller waits once, for the spool's commit
- * (before, it waited for the journal's own commit, then for the spool's, on two threads whose
- * batches did not line up). A line is handed to readers (the sinks) only once it is forced.
+ * and no fsync of its own on the way of an outcome: {@link #append} only queues lines, and the
+ * spool's group-commit writer carries them ({@link CommitRider}): it takes every line queued so
+ * far into the batch it is about to write ({@link #board}), so they are durable in the spool's
+ * segment with the same write and fsync as the batch, and once that fsync returns the journal
+ * copies them to its file without forcing it ({@link #landed}) and hands them to readers (the
+ * sinks). Every caller appends its events before it submits the spool record of their outcome,
+ * so an event is durable no later than its outcome, and the caller waits for one commit.
  *
- * <p>Why the journal still has its own fsync (one per spool commit that carries events, not per
- * event): an outcome recorded in the spool must never be on disk without its event, and two files
- * give no order between their writes, so the journal must be forced before the spool's batch is
- * written. Dropping that force needs either the events inside the spool's own log (a record type
- * spool recovery would have to skip) or recovery handing back the final recipient states it now
- * forgets, to make lost events again; both change spool recovery, left for later.
+ * <p>The journal's file is forced only when the spool leaves a segment ({@link #beforeRotation}),
+ * when the journal begins a new file, and at close; so only the spool's newest segment can hold
+ * events whose journal copy a crash (of the machine: a killed process loses nothing written) may
+ * have taken. At open the journal takes that segment's riders ({@code Spool.riders()}) and writes
+ * again, byte for byte, every event after its own durable end: the same numbers at the same
+ * offsets, so the sinks' cursors stay true and a consumer dedupes what it already had by id.
+ *
+ * <p>A rider is {@code u64 number of its first event}, then its lines, each ended by a newline.
  *
  * <p>Each file is named by the number of its first event; a new one begins after
  * {@code fileSize} bytes, opening with a line from {@code header} (state that must outlive the
  * older files, such as attempt counts); lines that begin with <code>{"_</code> are not events.
  * Files that every sink's cursor has passed are deleted by {@link #release}.
  */
-public final class EventJournal implements AutoCloseable {
+public final class EventJournal implements CommitRider, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.events");
     private static final String PREFIX = "journal-";
@@ -45,9 +49,9 @@ public final class EventJournal implements AutoCloseable {
     private final Path dir;
     private final long fileSize;
     private final Supplier<byte[]> header;
-    /** Lines appended and not yet forced, oldest first; guarded by itself. */
+    /** Lines appended and not yet boarded, oldest first; guarded by itself. */
     private final List<byte[]> pending = new ArrayList<>();
-    /** Held while forcing: the spool's writer and {@link #close} may both force. */
+    /** Held while using the file: the spool's writer and {@link #close} may both. */
     private final ReentrantLock writing = new ReentrantLock();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition grown = lock.newCondition();
@@ -56,35 +60,44 @@ public final class EventJournal implements AutoCloseable {
     private long fileNumber;
     private long offset;
     private long number;
+    /** What the spool's batch under way carries: its lines, and the rider made of them. */
+    private List<byte[]> boarded;
+    private ByteBuffer rider;
+    /** Lines written to the file since it was last forced. */
+    private boolean unforced;
     private volatile long forces;
     private volatile JournalPosition end;
     private volatile IOException unhealthy;
     private volatile boolean closing;
 
-    private EventJournal(Path dir, long fileSize, Supplier<byte[]> header) throws IOException {
+    private EventJournal(Path dir, long fileSize, Supplier<byte[]> header, List<byte[]> riders) throws IOException {
         this.dir = dir;
         this.fileSize = fileSize;
         this.header = header;
         Files.createDirectories(dir);
         List<Long> files = files();
         if (files.isEmpty()) {
-            recoveredLines = List.of();
+            recoveredLines = new ArrayList<>();
             begin(0);
         } else {
             fileNumber = files.getLast();
             channel = FileChannel.open(path(fileNumber), StandardOpenOption.READ, StandardOpenOption.WRITE);
             JournalFile.Tail tail = JournalFile.recover(channel);
-            recoveredLines = tail.lines();
+            recoveredLines = new ArrayList<>(tail.lines());
             offset = tail.length();
             number = fileNumber + tail.events();
             channel.position(offset);
         }
+        remake(riders);
         end = new JournalPosition(fileNumber, offset, number);
     }
 
-    /** Opens (or creates) the journal in {@code dir}, cutting off a torn last line. */
-    public static EventJournal open(Path dir, long fileSize, Supplier<byte[]> header) throws IOException {
-        return new EventJournal(dir, fileSize, header);
+    /**
+     * Opens (or creates) the journal in {@code dir}, cutting off a torn last line, then writes
+     * again the events of {@code riders} (the spool's newest segment's) that its file lacks.
+     */
+    public static EventJournal open(Path dir, long fileSize, Supplier<byte[]> header, List<byte[]> riders) throws IOException {
+        return new EventJournal(dir, fileSize, header, riders);
     }
 
     /** The lines of the newest file as found at open (its header first), to rebuild state from. */
@@ -93,8 +106,8 @@ public final class EventJournal implements AutoCloseable {
     }
 
     /**
-     * Queues lines (each one JSON object, no newline); they are durable after the next
-     * {@link #force}, which the caller's next spool commit runs before it writes anything.
+     * Queues lines (each one JSON object, no newline); they are durable after the next spool
+     * commit, which boards them before it writes anything.
      */
     public void append(List<byte[]> lines) throws IOException {
         if (closing || unhealthy != null) throw new IOException("event journal is " + (closing ? "closed" : "unhealthy"), unhealthy);
@@ -103,80 +116,126 @@ public final class EventJournal implements AutoCloseable {
         }
     }
 
+    /** Every line queued so far, as one rider for the spool's batch; null if none is queued. */
+    @Override
+    public ByteBuffer board() throws IOException {
+        // Checked first: once unhealthy every later batch must fail, or an outcome appended
+        // just before would be recorded without its event.
+        if (unhealthy != null) throw new IOException("event journal is unhealthy", unhealthy);
+        if (closing) throw new IOException("event journal is closed");
+        synchronized (pending) {
+            if (pending.isEmpty()) return null;
+            boarded = List.copyOf(pending);
+            pending.clear();
+        }
+        int bytes = Long.BYTES;
+        for (byte[] line : boarded) bytes += line.length + 1;
+        ByteBuffer buffer = ByteBuffer.allocate(bytes).putLong(number);
+        for (byte[] line : boarded) buffer.put(line).put((byte) '\n');
+        rider = buffer.flip();
+        return rider.duplicate();
+    }
+
     /**
-     * Writes every line queued so far and forces the file once; nothing to do if none is queued.
-     * On failure the lines stay queued and go into a new file at the next force (a failed fsync
-     * is never retried on the same file: Linux may have dropped its dirty pages), and the
-     * exception fails the spool's batch, so no outcome of this turn is recorded without its event.
+     * The spool's batch is durable: its lines go to the file, unforced, and to the readers. If
+     * the file cannot take them, the journal turns unhealthy (every later batch fails until a
+     * restart, which writes them again from the spool's newest segment, kept by {@link #beforeRotation}).
      */
-    public void force() throws IOException {
+    @Override
+    public void landed() {
         writing.lock();
         try {
-            // Checked first: once unhealthy (its queued lines dropped) every later batch must fail,
-            // or an outcome appended just before would be recorded without its event.
-            if (unhealthy != null) throw new IOException("event journal is unhealthy", unhealthy);
-            List<byte[]> lines;
-            synchronized (pending) {
-                if (pending.isEmpty()) return;
-                lines = List.copyOf(pending);
-                pending.clear();
-            }
-            if (closing) throw new IOException("event journal is closed");
+            ByteBuffer lines = rider.position(Long.BYTES);
+            int count = boarded.size();
+            int bytes = lines.remaining();
+            boarded = null;
+            rider = null;
             write(lines);
+            offset += bytes;
+            number += count;
+            publish();
+            if (offset >= fileSize && number > fileNumber) {
+                force();
+                begin(number);
+                publish();
+            }
+        } catch (IOException | RuntimeException e) {
+            unhealthy = e instanceof IOException io ? io : new IOException(e);
+            LOG.log(Level.ERROR, "events: journal unhealthy, outcomes wait until restart, which makes the events again "
+                    + "from the spool: " + e);
         } finally {
             writing.unlock();
         }
     }
 
-    private void write(List<byte[]> lines) throws IOException {
-        long start = offset;
-        int bytes = 0;
-        for (byte[] line : lines) bytes += line.length + 1;
-        try {
-            ByteBuffer buffer = ByteBuffer.allocate(bytes);
-            for (byte[] line : lines) buffer.put(line).put((byte) '\n');
-            buffer.flip();
-            while (buffer.hasRemaining()) channel.write(buffer);
-            channel.force(false);
-        } catch (IOException | RuntimeException e) {
-            fail(lines, start, e);
-            throw e instanceof IOException io ? io : new IOException(e);
-        }
-        forces++;
-        offset += bytes;
-        number += lines.size();
-        publish();
-        if (offset >= fileSize && number > fileNumber) {
-            try {
-                begin(number);
-                publish();
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "events: cannot begin a new journal file, " + path(fileNumber) + " keeps growing: " + e);
-            }
-        }
-    }
-
-    /** Nothing of {@code lines} was promised: cut them off, queue them again, go on in a new file. */
-    private void fail(List<byte[]> lines, long start, Exception e) {
-        LOG.log(Level.ERROR, "events: " + lines.size() + " events not stored in " + path(fileNumber) + ": " + e);
+    /** The spool's batch failed: its lines were not stored, and go first into the next one. */
+    @Override
+    public void dropped() {
         synchronized (pending) {
-            pending.addAll(0, lines);
+            pending.addAll(0, boarded);
         }
+        boarded = null;
+        rider = null;
+    }
+
+    /** The spool leaves its segment: everything landed so far must be durable in the file. */
+    @Override
+    public void beforeRotation() throws IOException {
+        writing.lock();
         try {
-            channel.truncate(start);
-            channel.position(start);
-            begin(number);
-            publish();
-        } catch (IOException r) {
-            unhealthy = r;
-            synchronized (pending) {
-                pending.clear();
-            }
-            LOG.log(Level.ERROR, "events: journal unhealthy, outcomes wait until restart: " + r);
+            if (unhealthy != null) throw new IOException("event journal is unhealthy", unhealthy);
+            force();
+        } finally {
+            writing.unlock();
         }
     }
 
-    /** Forces so far, for tests and metrics: at most one per spool commit that carried events. */
+    /**
+     * Writes again, at the durable end, the events of {@code riders} the file lacks, then forces:
+     * what a crash of the machine took from the file's unforced end.
+     */
+    private void remake(List<byte[]> riders) throws IOException {
+        long made = 0;
+        for (byte[] found : riders) {
+            long n = ByteBuffer.wrap(found).getLong();
+            if (n > number) {
+                // Only if the journal lost more than its unforced end (its files were removed):
+                // the events still go to the sinks, numbered on from the journal's end.
+                LOG.log(Level.WARNING, "events: the journal ends at event " + number + " but the spool's newest segment "
+                        + "goes on from event " + n + "; the events before it are lost, the rest are numbered from " + number);
+                n = number;
+            }
+            for (int start = Long.BYTES, i = start; i < found.length; i++) {
+                if (found[i] != '\n') continue;
+                if (n++ == number) {
+                    write(ByteBuffer.wrap(found, start, i + 1 - start));
+                    offset += i + 1 - start;
+                    number++;
+                    made++;
+                    recoveredLines.add(Arrays.copyOfRange(found, start, i));
+                }
+                start = i + 1;
+            }
+        }
+        if (made == 0) return;
+        force();
+        LOG.log(Level.INFO, "events: " + made + " events made again from the spool's newest segment");
+    }
+
+    private void write(ByteBuffer bytes) throws IOException {
+        unforced = true;
+        while (bytes.hasRemaining()) channel.write(bytes);
+    }
+
+    /** Forces the file if anything was written to it since it was last forced. */
+    private void force() throws IOException {
+        if (!unforced) return;
+        channel.force(false);
+        unforced = false;
+        forces++;
+    }
+
+    /** Forces of the journal's file so far, for tests: one per spool segment or journal file, none per commit. */
     public long forces() {
         return forces;
     }
@@ -250,7 +309,9 @@ public final class EventJournal implements AutoCloseable {
         if (channel != null) channel.close();
         channel = next;
         fileNumber = first;
+        number = first;
         offset = next.position();
+        unforced = false;
     }
 
     private void publish() {
@@ -263,20 +324,25 @@ public final class EventJournal implements AutoCloseable {
         }
     }
 
-    /** Forces what is still queued (the spool has stopped by now), then wakes the readers. */
+    /**
+     * Forces what landed, then wakes the readers. The spool has stopped by now: lines still
+     * queued belong to outcomes it refused to record, so they are dropped with them.
+     */
     @Override
     public void close() {
-        try {
-            force();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "events: closing the journal, last events not stored: " + e);
-        }
-        closing = true;
         writing.lock();
         try {
+            closing = true;
+            force();
+            int left;
+            synchronized (pending) {
+                left = pending.size();
+                pending.clear();
+            }
+            if (left > 0) LOG.log(Level.INFO, "events: " + left + " events of outcomes the spool did not record dropped at close");
             channel.close();
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "events: closing the journal failed: " + e);
+            LOG.log(Level.WARNING, "events: closing the journal, last events not stored: " + e);
         } finally {
             writing.unlock();
         }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One sink's way through the journal, from its cursor forward, seeing only forced lines. Used by
+ * One sink's way through the journal, from its cursor forward, seeing only lines durable in the spool. Used by
  * one thread (the sink's pump).
  */
 final class JournalReader implements AutoCloseable {

@@ -165,6 +165,7 @@ final class Catalog {
                 yield null;
             }
             case LogEntry.MessageCopied c -> copied(c, segment, payloadOffset);
+            case LogEntry.Ridden r -> null;
         };
     }
 

@@ -8,7 +8,7 @@ import java.util.zip.CRC32C;
  * whether it is whole (its END record): here every record carries two CRC32C checksums.
  *
  * <pre>
- *   u8  type            1 = message, 2 = recipient state, 3 = compaction copy
+ *   u8  type            1 = message, 2 = recipient state, 3 = compaction copy, 4 = rider
  *   u32 payload length
  *   u32 CRC32C of the 5 bytes above   (a torn or zero-filled length is caught before it is used)
  *   ... payload
@@ -18,20 +18,22 @@ import java.util.zip.CRC32C;
  * A message's payload is {@code u32 n, n bytes of envelope, body}; the body is last so that it
  * can be streamed while its checksum is computed. A compaction copy's payload is
  * {@code u32 m, m bytes of recipient states}, then a message's payload exactly as it was stored
- * (the copier never decodes the envelope, so fields added to it later travel unchanged).
+ * (the copier never decodes the envelope, so fields added to it later travel unchanged). A
+ * rider's payload is another part's bytes, opaque to the spool ({@link CommitRider}).
  */
 final class Frame {
 
     static final byte MESSAGE = 1;
     static final byte RECIPIENT_STATE = 2;
     static final byte COPY = 3;
+    static final byte RIDER = 4;
     static final int HEADER = 9;
     static final int TRAILER = 4;
 
     private Frame() { }
 
     static boolean isKnownType(byte type) {
-        return type == MESSAGE || type == RECIPIENT_STATE || type == COPY;
+        return type == MESSAGE || type == RECIPIENT_STATE || type == COPY || type == RIDER;
     }
 
     static ByteBuffer header(byte type, int payloadLength) {
@@ -55,6 +57,13 @@ final class Frame {
     static int checksum(byte[] bytes) {
         var crc = new CRC32C();
         crc.update(bytes);
+        return (int) crc.getValue();
+    }
+
+    /** The checksum of the bytes {@code buffer} has left, leaving its position where it was. */
+    static int checksum(ByteBuffer buffer) {
+        var crc = new CRC32C();
+        crc.update(buffer.duplicate());
         return (int) crc.getValue();
     }
 }

@@ -45,7 +45,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private volatile IOException unhealthy;
     private volatile long appends;
     private volatile long forces;
-    private volatile BeforeCommit beforeCommit = BeforeCommit.NONE;
+    private volatile CommitRider rider = CommitRider.NONE;
 
     GroupCommitWriter(SegmentDirectory directory, Catalog catalog, SegmentAppender appender,
                       long segmentSize, Consumer<QueueEntry> publisher, CommitObserver observer,
@@ -74,9 +74,9 @@ final class GroupCommitWriter implements AutoCloseable {
         return record.durable;
     }
 
-    /** Runs {@code hook} on the writer thread at the start of every later commit. */
-    void beforeEachCommit(BeforeCommit hook) {
-        beforeCommit = hook;
+    /** Has every later commit carry what {@code rider} boards, at the head of its batch. */
+    void carry(CommitRider rider) {
+        this.rider = rider;
     }
 
     boolean isHealthy() {
@@ -130,12 +130,16 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         long batchStart = appender.position();
         long[] payloadOffsets = new long[batch.size()];
+        CommitRider carried = rider;
+        ByteBuffer boarded = null;
         try {
-            beforeCommit.run();
+            boarded = carried.board();
+            if (boarded != null) writeRider(boarded);
             for (int i = 0; i < batch.size(); i++) payloadOffsets[i] = write(batch.get(i));
             appender.flush();
         } catch (IOException | RuntimeException e) {
             // Nothing was forced, so nothing was promised: cut back and go on in this segment.
+            if (boarded != null) carried.dropped();
             abandon(batch, batchStart, e, false);
             return;
         }
@@ -143,9 +147,11 @@ final class GroupCommitWriter implements AutoCloseable {
         try {
             appender.force();
         } catch (IOException | RuntimeException e) {
+            if (boarded != null) carried.dropped();
             abandon(batch, batchStart, e, true);
             return;
         }
+        if (boarded != null) carried.landed();
         observer.committed(batch.size(), System.nanoTime() - forceStart);
         forces++;
         appends += batch.size();
@@ -159,6 +165,13 @@ final class GroupCommitWriter implements AutoCloseable {
         if (appender.position() >= segmentSize) rotateOrWarn();
         reclaim();
         batch.forEach(record -> record.durable.complete(null));
+    }
+
+    private void writeRider(ByteBuffer bytes) throws IOException {
+        appender.write(Frame.header(Frame.RIDER, bytes.remaining()));
+        int checksum = Frame.checksum(bytes);
+        appender.write(bytes);
+        appender.writeInt(checksum);
     }
 
     /** Writes one record and returns where its payload starts, or -1 for a copy no longer needed. */
@@ -208,6 +221,8 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void rotate() throws IOException {
+        // Only the newest segment's riders are handed back at start: the rest must be durable already.
+        rider.beforeRotation();
         long next = appender.segment() + 1;
         var channel = directory.create(next);
         catalog.addSegment(next);

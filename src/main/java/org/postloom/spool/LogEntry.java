@@ -32,4 +32,7 @@ sealed interface LogEntry {
      */
     record MessageCopied(QueueId queueId, List<RecipientState> states, int messageStart, int envelopeLength,
                          long bodySize, Envelope envelope) implements LogEntry { }
+
+    /** Another part's bytes that rode in a commit ({@link CommitRider}); nothing to the catalog. */
+    record Ridden(byte[] payload) implements LogEntry { }
 }

@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -34,26 +35,33 @@ final class Recovery {
 
     private Recovery() { }
 
+    /** What reading the newest segment at start found: the bytes cut off its end, and its riders. */
+    record Tail(long truncated, List<byte[]> riders) { }
+
     /**
-     * Cuts the torn tail of {@code segment}, the newest before this start; returns the bytes cut.
-     * It reads the segment once (at most one segment's size), before the writer begins.
+     * Cuts the torn tail of {@code segment}, the newest before this start, and collects its riders
+     * ({@link CommitRider}: only this segment can hold some their owner has not made durable). It
+     * reads the segment once (at most one segment's size), before the writer begins.
      */
-    static long cutTornTail(SegmentDirectory directory, long segment) throws IOException {
+    static Tail cutTornTail(SegmentDirectory directory, long segment) throws IOException {
         long validEnd;
         long size;
+        List<byte[]> riders = new ArrayList<>();
         try (var scanner = new SegmentScanner(directory.path(segment))) {
-            while (scanner.next() != null) { }
+            for (var r = scanner.next(); r != null; r = scanner.next()) {
+                if (r.entry() instanceof LogEntry.Ridden ridden) riders.add(ridden.payload());
+            }
             validEnd = scanner.validEnd();
             size = scanner.size();
         }
-        if (validEnd == size) return 0;
+        if (validEnd == size) return new Tail(0, riders);
         LOG.log(Level.WARNING, "spool: torn tail cut file=" + directory.path(segment) + " offset=" + validEnd
                 + " dropped=" + (size - validEnd));
         try (var channel = FileChannel.open(directory.path(segment), StandardOpenOption.WRITE)) {
             channel.truncate(validEnd);
             channel.force(false);
         }
-        return size - validEnd;
+        return new Tail(size - validEnd, riders);
     }
 
     /**

@@ -105,7 +105,7 @@ final class SegmentScanner implements AutoCloseable {
 
     /** Reads what is kept in memory; the body that follows is only checksummed. */
     private Head readHead(byte type, int length, CRC32C crc) throws IOException {
-        if (type == Frame.RECIPIENT_STATE) {
+        if (type == Frame.RECIPIENT_STATE || type == Frame.RIDER) {
             byte[] all = read(length);
             if (all != null) crc.update(all);
             return all == null ? null : new Head(null, all, length);
@@ -147,6 +147,7 @@ final class SegmentScanner implements AutoCloseable {
     private LogEntry decode(byte type, Head head, int length, long payloadOffset) throws IOException {
         try {
             if (type == Frame.RECIPIENT_STATE) return EntryCodec.decodeState(head.bytes());
+            if (type == Frame.RIDER) return new LogEntry.Ridden(head.bytes());
             var envelope = EntryCodec.decodeEnvelope(head.bytes());
             long bodySize = length - head.consumed();
             if (type == Frame.MESSAGE) return new LogEntry.MessageQueued(envelope, head.consumed(), bodySize);

@@ -54,6 +54,8 @@ public final class Spool implements MessageStore, AutoCloseable {
     private final CompletableFuture<RecoveryReport> recovery = new CompletableFuture<>();
     private final AtomicBoolean recoveryBegun = new AtomicBoolean();
     private final Unread unread;
+    /** The riders of the newest segment found at start, for their owner to take back once. */
+    private List<byte[]> riders;
     private final GroupCommitWriter writer;
     private final SegmentReaders readers;
     private final Compactor compactor;
@@ -62,8 +64,9 @@ public final class Spool implements MessageStore, AutoCloseable {
     private record Unread(List<Long> segments, long truncatedBytes, Consumer<QueueEntry> onRecovered) { }
 
     private Spool(SpoolOptions options, SegmentDirectory directory, FileStore fileStore, Catalog catalog,
-                  GroupCommitWriter writer, SegmentReaders readers, Unread unread) {
+                  GroupCommitWriter writer, SegmentReaders readers, Unread unread, List<byte[]> riders) {
         this.options = options;
+        this.riders = riders;
         this.unread = unread;
         this.directory = directory;
         this.fileStore = fileStore;
@@ -111,7 +114,7 @@ public final class Spool implements MessageStore, AutoCloseable {
         directory.clearIncoming();
         var catalog = new Catalog();
         var found = new ArrayList<>(directory.segments());
-        long truncated = found.isEmpty() ? 0 : Recovery.cutTornTail(directory, found.getLast());
+        var tail = found.isEmpty() ? new Recovery.Tail(0, List.of()) : Recovery.cutTornTail(directory, found.getLast());
         found.forEach(catalog::addSegment);
         long active;
         FileChannel channel;
@@ -127,7 +130,7 @@ public final class Spool implements MessageStore, AutoCloseable {
         var writer = new GroupCommitWriter(directory, catalog, new SegmentAppender(active, channel),
                 options.segmentSize(), onDurable, observer, readers::deleted);
         return new Spool(options, directory, fileStore, catalog, writer, readers,
-                new Unread(List.copyOf(found), truncated, onDurable));
+                new Unread(List.copyOf(found), tail.truncated(), onDurable), tail.riders());
     }
 
     /**
@@ -296,11 +299,21 @@ public final class Spool implements MessageStore, AutoCloseable {
     }
 
     /**
-     * Has the writer run {@code hook} at the start of each group commit, before the batch is
-     * written (the event journal's force: its events become durable before their outcomes).
+     * Has every later group commit carry what {@code rider} boards, in the same write and fsync
+     * as the batch (the event journal's lines: durable no later than their outcomes).
      */
-    public void beforeEachCommit(BeforeCommit hook) {
-        writer.beforeEachCommit(hook);
+    public void carry(CommitRider rider) {
+        writer.carry(rider);
+    }
+
+    /**
+     * The riders of the newest segment found at start, oldest first: the only ones whose owner may
+     * not have made them durable itself ({@link CommitRider}). Handed out once, then forgotten.
+     */
+    public synchronized List<byte[]> riders() {
+        List<byte[]> found = riders;
+        riders = List.of();
+        return found;
     }
 
     /** False after a failed fsync left no segment to write to, or after {@link #close()}. */
