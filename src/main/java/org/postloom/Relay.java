@@ -363,7 +363,7 @@ public final class Relay implements AutoCloseable {
         }
         if (cluster != null) cluster.close();
         if (spool != null) spool.close();
-        // After the spool: its last commits force the journal first (their events are in it).
+        // After the spool: its last commits carry the journal's last lines; closing forces them to the journal's file.
         if (events != null) events.close();
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,17 +90,22 @@ public final class DeliveryEvents implements AutoCloseable {
      */
     public static DeliveryEvents start(EventSettings settings, Path spoolDir, Spool spool, Clock clock) throws IOException {
         var events = new DeliveryEvents(settings, clock, Suppressions.open(spoolDir.resolve("suppressions.jsonl")), spool::openBody);
+        Path dir = spoolDir.resolve("events");
         if (settings.anySink()) {
-            Path dir = spoolDir.resolve("events");
             events.journal = EventJournal.open(dir, JOURNAL_FILE_SIZE, events::attemptsHeader, spool.riders());
             events.rebuildAttempts(events.journal.recoveredLines());
             spool.carry(events.journal);
             events.sinks = EventSinks.start(settings, events.journal, dir);
+        } else if (Files.isDirectory(dir)) {
+            // Sinks off for this run: still make again what a crash took from the journal, for
+            // the spool will not hand it back once this run leaves its newest segment.
+            List<byte[]> riders = spool.riders();
+            if (!riders.isEmpty()) EventJournal.open(dir, JOURNAL_FILE_SIZE, () -> null, riders).close();
         }
         return events;
     }
 
-    /** How many times the journal's file was forced: once per spool segment or journal file, none per commit. */
+    /** How many times the journal's files were forced: never per commit (see {@link EventJournal#forces}). */
     public long journalForces() {
         return journal == null ? 0 : journal.forces();
     }

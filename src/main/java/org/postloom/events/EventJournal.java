@@ -137,9 +137,10 @@ public final class EventJournal implements CommitRider, AutoCloseable {
     }
 
     /**
-     * The spool's batch is durable: its lines go to the file, unforced, and to the readers. If
-     * the file cannot take them, the journal turns unhealthy (every later batch fails until a
-     * restart, which writes them again from the spool's newest segment, kept by {@link #beforeRotation}).
+     * The spool's batch is durable: its lines go to the file, unforced, and to the readers. A
+     * file that cannot take them is forced and left for a new one, which gets them; if that
+     * fails too, the journal turns unhealthy: every later batch fails until a restart, which
+     * writes them again from the spool's newest segment (kept there by {@link #beforeRotation}).
      */
     @Override
     public void landed() {
@@ -147,25 +148,40 @@ public final class EventJournal implements CommitRider, AutoCloseable {
         try {
             ByteBuffer lines = rider.position(Long.BYTES);
             int count = boarded.size();
-            int bytes = lines.remaining();
             boarded = null;
             rider = null;
-            write(lines);
-            offset += bytes;
+            try {
+                write(lines.duplicate());
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "events: " + count + " events not written to " + path(fileNumber) + ", going on in a new file: " + e);
+                channel.truncate(offset);
+                force();
+                begin(number);
+                write(lines.duplicate());
+            }
+            offset += lines.remaining();
             number += count;
             publish();
             if (offset >= fileSize && number > fileNumber) {
                 force();
-                begin(number);
-                publish();
+                try {
+                    begin(number);
+                    publish();
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "events: cannot begin a new journal file, " + path(fileNumber) + " keeps growing: " + e);
+                }
             }
         } catch (IOException | RuntimeException e) {
-            unhealthy = e instanceof IOException io ? io : new IOException(e);
-            LOG.log(Level.ERROR, "events: journal unhealthy, outcomes wait until restart, which makes the events again "
-                    + "from the spool: " + e);
+            turnUnhealthy(e);
         } finally {
             writing.unlock();
         }
+    }
+
+    private void turnUnhealthy(Exception e) {
+        unhealthy = e instanceof IOException io ? io : new IOException(e);
+        LOG.log(Level.ERROR, "events: journal unhealthy, outcomes wait until restart, which makes the events again "
+                + "from the spool: " + e);
     }
 
     /** The spool's batch failed: its lines were not stored, and go first into the next one. */
@@ -178,13 +194,20 @@ public final class EventJournal implements CommitRider, AutoCloseable {
         rider = null;
     }
 
-    /** The spool leaves its segment: everything landed so far must be durable in the file. */
+    /**
+     * The spool leaves its segment: everything landed so far must be durable in the file. A
+     * failed force is never retried (Linux may have dropped the dirty pages): the journal turns
+     * unhealthy, so the spool stays in its segment, whose riders the restart makes again.
+     */
     @Override
     public void beforeRotation() throws IOException {
         writing.lock();
         try {
             if (unhealthy != null) throw new IOException("event journal is unhealthy", unhealthy);
             force();
+        } catch (IOException e) {
+            if (unhealthy == null) turnUnhealthy(e);
+            throw e;
         } finally {
             writing.unlock();
         }
@@ -235,7 +258,7 @@ public final class EventJournal implements CommitRider, AutoCloseable {
         forces++;
     }
 
-    /** Forces of the journal's file so far, for tests: one per spool segment or journal file, none per commit. */
+    /** Forces of the journal's files so far, for tests: none per commit; one as the spool leaves a segment, as a file ends, after a restart's making again, and at close. */
     public long forces() {
         return forces;
     }
@@ -293,18 +316,26 @@ public final class EventJournal implements CommitRider, AutoCloseable {
         }
     }
 
+    /** Begins the file of event {@code first}; the current one must be forced already. */
     private void begin(long first) throws IOException {
         Path path = path(first);
         FileChannel next = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
-        byte[] head = header.get();
-        if (head != null) {
-            ByteBuffer b = ByteBuffer.allocate(head.length + 1).put(head).put((byte) '\n').flip();
-            while (b.hasRemaining()) next.write(b);
-        }
-        next.force(false);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // the new name must survive a crash before its lines are promised
+        try {
+            byte[] head = header.get();
+            if (head != null) {
+                ByteBuffer b = ByteBuffer.allocate(head.length + 1).put(head).put((byte) '\n').flip();
+                while (b.hasRemaining()) next.write(b);
+            }
+            next.force(false);
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true); // the new name must survive a crash before its lines are promised
+            }
+        } catch (IOException | RuntimeException e) {
+            // Left behind, it would be taken for the newest file at the next start.
+            next.close();
+            Files.deleteIfExists(path);
+            throw e;
         }
         if (channel != null) channel.close();
         channel = next;

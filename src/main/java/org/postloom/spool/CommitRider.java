@@ -30,7 +30,9 @@ public interface CommitRider {
 
     /**
      * The writer is about to leave its segment for a new one: make everything landed so far
-     * durable of your own. A failure keeps the writer in its segment (it grows past its size).
+     * durable of your own. A failure keeps the writer in its segment (it grows past its size);
+     * after a failed fsync of the segment, where the writer must move on, it turns the spool
+     * unhealthy.
      */
     void beforeRotation() throws IOException;
 

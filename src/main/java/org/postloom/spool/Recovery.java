@@ -48,9 +48,7 @@ final class Recovery {
         long size;
         List<byte[]> riders = new ArrayList<>();
         try (var scanner = new SegmentScanner(directory.path(segment))) {
-            for (var r = scanner.next(); r != null; r = scanner.next()) {
-                if (r.entry() instanceof LogEntry.Ridden ridden) riders.add(ridden.payload());
-            }
+            collect(scanner, riders);
             validEnd = scanner.validEnd();
             size = scanner.size();
         }
@@ -62,6 +60,21 @@ final class Recovery {
             channel.force(false);
         }
         return new Tail(size - validEnd, riders);
+    }
+
+    /** The riders of {@code segment}, a whole one (its tail was cut at an earlier start). */
+    static List<byte[]> riders(SegmentDirectory directory, long segment) throws IOException {
+        List<byte[]> riders = new ArrayList<>();
+        try (var scanner = new SegmentScanner(directory.path(segment))) {
+            collect(scanner, riders);
+        }
+        return riders;
+    }
+
+    private static void collect(SegmentScanner scanner, List<byte[]> riders) throws IOException {
+        for (var r = scanner.next(); r != null; r = scanner.next()) {
+            if (r.entry() instanceof LogEntry.Ridden ridden) riders.add(ridden.payload());
+        }
     }
 
     /**

@@ -115,6 +115,11 @@ public final class Spool implements MessageStore, AutoCloseable {
         var catalog = new Catalog();
         var found = new ArrayList<>(directory.segments());
         var tail = found.isEmpty() ? new Recovery.Tail(0, List.of()) : Recovery.cutTornTail(directory, found.getLast());
+        if (found.size() >= 2 && Files.size(directory.path(found.getLast())) == 0) {
+            // The newest is empty (begun by a start that went no further, or by a rotation): the
+            // riders not yet made durable by their owner are still in the one before it.
+            tail = new Recovery.Tail(tail.truncated(), Recovery.riders(directory, found.get(found.size() - 2)));
+        }
         found.forEach(catalog::addSegment);
         long active;
         FileChannel channel;
@@ -307,8 +312,10 @@ public final class Spool implements MessageStore, AutoCloseable {
     }
 
     /**
-     * The riders of the newest segment found at start, oldest first: the only ones whose owner may
-     * not have made them durable itself ({@link CommitRider}). Handed out once, then forgotten.
+     * The riders of the newest segment with anything in it found at start, oldest first: the
+     * writer tells their owner before it leaves a segment ({@link CommitRider#beforeRotation}), and
+     * every start begins a segment of its own, so no older segment can hold riders the owner has
+     * not made durable itself. Handed out once, then forgotten.
      */
     public synchronized List<byte[]> riders() {
         List<byte[]> found = riders;

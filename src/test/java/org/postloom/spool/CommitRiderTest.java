@@ -89,6 +89,24 @@ class CommitRiderTest {
     }
 
     @Test
+    void aStartThatWentNoFurtherLeavesTheRidersToTheNextOne() throws Exception {
+        var rider = new Recording();
+        try (var opened = TestSpool.open(dir, TestSpool.options())) {
+            opened.spool().carry(rider);
+            rider.next = "unforced";
+            commit(opened.spool(), 1, body("m", 100));
+        }
+        // This start begins segment 2 and stops before the owner took the riders (a crash, a bad setting).
+        try (var started = TestSpool.open(dir, TestSpool.options())) {
+            assertThat(segment(2)).exists().isEmptyFile();
+        }
+        try (var reopened = TestSpool.open(dir, TestSpool.options())) {
+            assertThat(reopened.spool().riders()).as("the newest segment with anything in it is segment 1")
+                    .extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactly("unforced");
+        }
+    }
+
+    @Test
     void aRiderThatCannotBoardFailsTheBatchSoNoOutcomeIsStoredWithoutIt() throws Exception {
         var rider = new Recording();
         try (var opened = TestSpool.open(dir, TestSpool.options())) {
