@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,7 +44,6 @@ public final class DeliveryEvents implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.postloom.events");
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final long JOURNAL_FILE_SIZE = 16L << 20;
 
     /** Opens a queued message's content, to read the header fields its events carry. */
@@ -163,7 +160,7 @@ public final class DeliveryEvents implements AutoCloseable {
                 made.add(e);
                 if (o.kind() == RecipientOutcome.Kind.FAILED) bounced.put(o.index(), e.bounceClass());
             }
-            if (journal != null) journal.append(made.stream().map(DeliveryEvents::encode).toList());
+            if (journal != null) journal.append(made.stream().map(EventCodec::encode).toList());
             made.forEach(recent::add);
             forget(message.queueId(), made);
         }
@@ -178,7 +175,7 @@ public final class DeliveryEvents implements AutoCloseable {
             String recipient = o.recipient().toString();
             BounceClass c = bounced.computeIfAbsent(o.index(), i -> classifier.classify(o.code(), o.status(), o.reply()));
             if (settings.suppressionClasses().contains(c) && suppressions.find(recipient).isEmpty()) {
-                suppressions.put(new Suppressions.Entry(recipient, TIME.format(now), c, o.reply()));
+                suppressions.put(new Suppressions.Entry(recipient, EventCodec.time(now), c, o.reply()));
                 LOG.log(Level.INFO, "suppressed address=<" + recipient + "> class=" + c.wireName() + " id=" + id);
             }
         }
@@ -200,7 +197,7 @@ public final class DeliveryEvents implements AutoCloseable {
         };
         String id = key + "." + (attempt == null ? "" : attempt) + type.letter;
         double delay = Duration.between(env.arrival(), now).toMillis() / 1000.0;
-        return new Event(id, type, TIME.format(now), env.queueId().toString(), env.sender().toString(), o.recipient().toString(),
+        return new Event(id, type, EventCodec.time(now), env.queueId().toString(), env.sender().toString(), o.recipient().toString(),
                 null, size, headers.messageId(), tenantOf(env), headers.fields().isEmpty() ? null : headers.fields(),
                 route.site(), attempted ? route.mxHost() : null, attempted ? route.mxAddress() : null,
                 attempted ? route.source() : null, attempted ? route.sourceAddress() : null,
@@ -210,12 +207,12 @@ public final class DeliveryEvents implements AutoCloseable {
     /** The reception event, queued in the journal: durable with the spool's commit of the message. */
     void reception(Envelope env, long size, MessageHeaders headers) throws IOException {
         Instant now = clock.instant();
-        var event = new Event(env.queueId() + "." + EventType.RECEPTION.letter, EventType.RECEPTION, TIME.format(now),
+        var event = new Event(env.queueId() + "." + EventType.RECEPTION.letter, EventType.RECEPTION, EventCodec.time(now),
                 env.queueId().toString(), env.sender().toString(), null,
                 env.recipients().stream().map(Mailbox::toString).toList(), size, headers.messageId(), tenantOf(env),
                 headers.fields().isEmpty() ? null : headers.fields(), null, null, null, null, null, null, null, null,
                 env.tls().isEmpty() ? null : env.tls().split(" ")[0], null, null);
-        journal.append(List.of(encode(event)));
+        journal.append(List.of(EventCodec.encode(event)));
         known.put(env.queueId(), new Known(headers, new AtomicInteger(env.recipients().size())));
     }
 
@@ -255,14 +252,6 @@ public final class DeliveryEvents implements AutoCloseable {
         if (k == null) return;
         long terminal = made.stream().filter(e -> e.type().isTerminal()).count();
         if (terminal > 0 && k.open().addAndGet((int) -terminal) <= 0) known.remove(id);
-    }
-
-    static byte[] encode(Event event) {
-        try {
-            return JSON.writeValueAsBytes(event);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("event not encodable: " + event.id(), e);
-        }
     }
 
     /** The header line of each new journal file: the attempt counts of recipients not yet final. */

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -30,30 +29,63 @@ record MessageHeaders(String messageId, Map<String, String> fields) {
         return parse(head.toByteArray(), wanted);
     }
 
+    /**
+     * The wanted fields of the header section at the start of {@code head}. Only the header
+     * section is decoded, and only the fields asked for are unfolded: this runs for every message
+     * received while a sink is on.
+     */
     static MessageHeaders parse(byte[] head, List<String> wanted) {
-        String text = new String(head, StandardCharsets.UTF_8);
-        int end = text.indexOf("\r\n\r\n");
-        if (end >= 0) text = text.substring(0, end);
-        Map<String, String> found = new LinkedHashMap<>();
-        String name = null;
-        StringBuilder value = new StringBuilder();
-        for (String line : text.split("\r\n", -1)) {
-            if (!line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) {
-                if (name != null) value.append(line);
-                continue;
+        String text = new String(head, 0, headerEnd(head), StandardCharsets.UTF_8);
+        String messageId = null;
+        String[] values = new String[wanted.size()];
+        for (int at = 0; at < text.length(); ) {
+            int eol = lineEnd(text, at);
+            if (eol == at) break;                       // the empty line: the body follows
+            int colon = text.indexOf(':', at);
+            if (colon > at && colon < eol && !isFold(text, at)) {
+                String name = text.substring(at, colon).strip();
+                int next = eol;
+                // A field's value runs on over the folded lines after it (RFC 5322 2.2.3).
+                while (next + 2 < text.length() && isFold(text, next + 2)) next = lineEnd(text, next + 2);
+                boolean isId = messageId == null && name.equalsIgnoreCase("message-id");
+                int w = indexOfIgnoreCase(wanted, name);
+                if (isId || w >= 0 && values[w] == null) {
+                    String value = text.substring(colon + 1, next).replace("\r\n", "").strip();
+                    if (isId) messageId = value;
+                    if (w >= 0 && values[w] == null) values[w] = value;
+                }
+                eol = next;
             }
-            if (name != null) found.putIfAbsent(name, value.toString().strip());
-            int colon = line.indexOf(':');
-            name = colon > 0 ? line.substring(0, colon).strip().toLowerCase(Locale.ROOT) : null;
-            value.setLength(0);
-            if (name != null) value.append(line, colon + 1, line.length());
+            at = eol + 2;
         }
-        if (name != null) found.putIfAbsent(name, value.toString().strip());
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String w : wanted) {
-            String v = found.get(w.toLowerCase(Locale.ROOT));
-            if (v != null) fields.put(w, v);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) fields.put(wanted.get(i), values[i]);
         }
-        return new MessageHeaders(found.get("message-id"), fields);
+        return new MessageHeaders(messageId, fields);
+    }
+
+    /** Where the header section ends: at the empty line, or the end of what was kept. */
+    private static int headerEnd(byte[] head) {
+        for (int i = 0; i + 3 < head.length; i++) {
+            if (head[i] == '\r' && head[i + 1] == '\n' && head[i + 2] == '\r' && head[i + 3] == '\n') return i;
+        }
+        return head.length;
+    }
+
+    private static int lineEnd(String text, int from) {
+        int eol = text.indexOf("\r\n", from);
+        return eol < 0 ? text.length() : eol;
+    }
+
+    private static boolean isFold(String text, int lineStart) {
+        return lineStart < text.length() && (text.charAt(lineStart) == ' ' || text.charAt(lineStart) == '\t');
+    }
+
+    private static int indexOfIgnoreCase(List<String> names, String name) {
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).equalsIgnoreCase(name)) return i;
+        }
+        return -1;
     }
 }

@@ -23,4 +23,19 @@ class MessageHeadersTest {
         assertThat(h.messageId()).isNull();
         assertThat(h.fields()).isEmpty();
     }
+
+    @Test
+    void aMessageThatStartsWithTheEmptyLineHasNoFieldsEvenIfItsBodyLooksLikeThem() {
+        MessageHeaders h = MessageHeaders.parse("\r\nMessage-ID: <no@x>\r\nX-A: b\r\n".getBytes(StandardCharsets.UTF_8), List.of("X-A"));
+        assertThat(h.messageId()).isNull();
+        assertThat(h.fields()).isEmpty();
+    }
+
+    @Test
+    void fieldNamesMatchWhateverTheirCaseAndAHeadCutOffMidWayStillGivesWhatItHas() {
+        String head = "MESSAGE-id: <a@x>\r\nx-a:  one\r\n\ttwo  \r\nX-B: cut off mid-va";
+        MessageHeaders h = MessageHeaders.parse(head.getBytes(StandardCharsets.UTF_8), List.of("X-A", "X-B", "X-C"));
+        assertThat(h.messageId()).isEqualTo("<a@x>");
+        assertThat(h.fields()).containsExactly(java.util.Map.entry("X-A", "one\ttwo"), java.util.Map.entry("X-B", "cut off mid-va"));
+    }
 }
