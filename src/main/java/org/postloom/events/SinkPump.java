@@ -116,8 +116,9 @@ final class SinkPump implements AutoCloseable {
             int room = sink.batchSize() - gathering.size();
             long waited = gathering.isEmpty() ? 0 : System.nanoTime() - gatheringSince;
             long wait = window.isEmpty() ? TimeUnit.NANOSECONDS.toMillis(Math.max(0, LINGER - waited)) : 0;
-            JournalReader.Batch batch = reader.next(room, Math.max(wait, gathering.isEmpty() && window.isEmpty() ? 200 : 0),
-                    TimeUnit.MILLISECONDS);
+            // Empty: wake at the first event, which starts the linger; gathering: at a full batch or the linger's end.
+            JournalReader.Batch batch = reader.next(room, gathering.isEmpty() ? 1 : room,
+                    Math.max(wait, gathering.isEmpty() && window.isEmpty() ? 200 : 0), TimeUnit.MILLISECONDS);
             if (!batch.events().isEmpty()) {
                 if (gathering.isEmpty()) gatheringSince = System.nanoTime();
                 gathering.addAll(batch.events());
