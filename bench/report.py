@@ -91,7 +91,7 @@ def markdown(doc):
             if wu:
                 note.append(f"warm-up {wu['rounds']} round{'s' if wu['rounds'] > 1 else ''}"
                             + (f", steady at {wu['per_s'][-1]:,.0f}/s" if wu["steady"] else ", NOT steady")
-                            + (f", JIT {100 * wu['jit_share']:.0f} % of its CPU in the last round" if wu.get("jit_share") is not None else ""))
+                            + (f", JIT {100 * wu['jit_share']:.0f} % of its CPU in the last 10 s of it" if wu.get("jit_share") is not None else ""))
             if r.get("shaped"):
                 sh = r["shaped"]
                 note.append(f"shaped to {sh['limit_per_s']}/s: steady {sh['steady_per_s']:.1f}/s, "
@@ -125,7 +125,7 @@ def markdown(doc):
     out += ["", "accepted/s: the generator's 250s per second. delivered/s: messages counted at the sink, divided by "
             "the time from the start of the load until the sink had them all. Warm-up: before each cell, rounds of "
             "its own load until two rounds in a row deliver within 10 % of each other (at most 8), and for a JVM also until "
-            "its C2 compiler took at most 10 % of its CPU in the last round (at most 24 rounds). Latency: flush of the final \".\" to "
+            "its C2 compiler took at most 10 % of its CPU over the last 10 s of warm-up load (at most 40 rounds). Latency: flush of the final \".\" to "
             "the reply (bench blast; smtp-source rows have none). CPU: user+system seconds of all the MTA's "
             "processes from just before the load until the last delivery, per 1,000 messages. Durability: Postloom, "
             "Postfix and Exim fsync before 250; Haraka does not; OpenSMTPD writes its queue to disk but calls no fsync "
