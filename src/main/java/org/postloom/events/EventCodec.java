@@ -19,7 +19,7 @@ import java.util.Map;
  * (fields in declaration order, snake_case names, nulls left out), which {@code EventCodecTest}
  * checks, at a fraction of the cost. Two events are written per relayed message, on the session's
  * and the courier's threads, and databind's per-call serializer lookup and bean introspection were
- * a tenth of the relay's samples in the webhook bench cell ({@code bench/results/events-cpu.md}).
+ * a tenth of the relay's samples in the webhook bench cell ({@code bench/results/webhook-warm/README.md}).
  */
 final class EventCodec {
 
@@ -68,10 +68,7 @@ final class EventCodec {
                 string(g, SENDER, e.sender());
                 string(g, RECIPIENT, e.recipient());
                 strings(g, RECIPIENTS, e.recipients());
-                if (e.size() != null) {
-                    g.writeFieldName(SIZE);
-                    g.writeNumber(e.size());
-                }
+                number(g, SIZE, e.size());
                 string(g, MESSAGE_ID, e.messageId());
                 string(g, TENANT, e.tenant());
                 fields(g, HEADERS, e.headers());
@@ -80,17 +77,11 @@ final class EventCodec {
                 string(g, MX_ADDRESS, e.mxAddress());
                 string(g, SOURCE, e.source());
                 string(g, SOURCE_ADDRESS, e.sourceAddress());
-                if (e.attempt() != null) {
-                    g.writeFieldName(ATTEMPT);
-                    g.writeNumber(e.attempt());
-                }
+                number(g, ATTEMPT, e.attempt());
                 string(g, STATUS, e.status());
                 string(g, REPLY, e.reply());
                 string(g, TLS, e.tls());
-                if (e.delayS() != null) {
-                    g.writeFieldName(DELAY_S);
-                    g.writeNumber(e.delayS());
-                }
+                number(g, DELAY_S, e.delayS());
                 if (e.bounceClass() != null) string(g, BOUNCE_CLASS, e.bounceClass().wireName());
                 g.writeEndObject();
             }
@@ -104,6 +95,18 @@ final class EventCodec {
         if (value == null) return;
         g.writeFieldName(name);
         g.writeString(value);
+    }
+
+    /** A number as databind writes it: an integer for Integer and Long, a decimal for Double. */
+    private static void number(JsonGenerator g, SerializableString name, Number value) throws IOException {
+        if (value == null) return;
+        g.writeFieldName(name);
+        switch (value) {
+            case Integer i -> g.writeNumber(i);
+            case Long l -> g.writeNumber(l);
+            case Double d -> g.writeNumber(d);
+            default -> throw new IllegalArgumentException("no wire form for " + value.getClass());
+        }
     }
 
     private static void strings(JsonGenerator g, SerializableString name, List<String> values) throws IOException {
