@@ -83,6 +83,9 @@ def markdown(doc):
             ceiling = by.get((sc["name"], "none"), {}).get("delivered_per_s")
             if m != "none" and ceiling and r.get("delivered_per_s"):
                 note.append(f"{100 * r['delivered_per_s'] / ceiling:.0f} % of the ceiling")
+            ref = by.get((sc.get("compare_to"), m), {}).get("delivered_per_s")
+            if ref and r.get("delivered_per_s"):
+                note.append(f"{100 * r['delivered_per_s'] / ref:.0f} % of {sc['compare_to']}'s delivered/s")
             rt = r.get("retry")
             if rt:
                 note.append(f"first attempt {rt['first_attempt_per_s']:,.0f}/s; to final delivery p50 "
