@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.postloom.config.MapKeys;
 
 /**
@@ -16,13 +17,25 @@ import org.postloom.config.MapKeys;
  */
 public final class DkimKeys {
 
-    /** A domain and the keys that sign for it (two keys: two signatures, RFC 8463 dual signing). */
-    public record Match(String domain, List<SigningKey> keys) {
+    /**
+     * A domain and the keys that sign for it (two keys: two signatures, RFC 8463 dual signing).
+     *
+     * @param selectors  the keys' selectors, comma-separated, for the log line of each signed message
+     * @param algorithms their algorithms' {@code a=} names, the same way
+     */
+    public record Match(String domain, List<SigningKey> keys, String selectors, String algorithms) {
+
+        static Match of(String domain, List<SigningKey> keys) {
+            return new Match(domain, List.copyOf(keys),
+                    keys.stream().map(SigningKey::selector).collect(Collectors.joining(",")),
+                    keys.stream().map(k -> k.algorithm().tagName()).collect(Collectors.joining(",")));
+        }
     }
 
-    private final Map<String, List<SigningKey>> byDomain;
+    /** Made once at start, so a signed message allocates no match. */
+    private final Map<String, Match> byDomain;
 
-    private DkimKeys(Map<String, List<SigningKey>> byDomain) {
+    private DkimKeys(Map<String, Match> byDomain) {
         this.byDomain = byDomain;
     }
 
@@ -33,12 +46,13 @@ public final class DkimKeys {
      *              map keys are taken off
      */
     public static DkimKeys load(Map<String, Map<String, String>> files) {
-        var byDomain = new TreeMap<String, List<SigningKey>>();
+        var byDomain = new TreeMap<String, Match>();
         files.forEach((domain, selectors) -> {
             var keys = new ArrayList<SigningKey>();
             new TreeMap<>(selectors).forEach((selector, file) ->
                     keys.add(KeyFile.read(Path.of(file.strip()), MapKeys.unquote(selector))));
-            if (!keys.isEmpty()) byDomain.put(normalize(MapKeys.unquote(domain)), List.copyOf(keys));
+            String name = normalize(MapKeys.unquote(domain));
+            if (!keys.isEmpty()) byDomain.put(name, Match.of(name, keys));
         });
         return new DkimKeys(byDomain);
     }
@@ -59,8 +73,8 @@ public final class DkimKeys {
     public Optional<Match> find(String domain, boolean parents) {
         String candidate = domain;
         while (true) {
-            List<SigningKey> keys = byDomain.get(candidate);
-            if (keys != null) return Optional.of(new Match(candidate, keys));
+            Match match = byDomain.get(candidate);
+            if (match != null) return Optional.of(match);
             int dot = candidate.indexOf('.');
             // Never a bare top-level domain: d= must not be one (RFC 6376 6.1.1 makes verifiers wary).
             if (!parents || dot < 0 || candidate.indexOf('.', dot + 1) < 0) return Optional.empty();

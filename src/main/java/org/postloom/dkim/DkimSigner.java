@@ -5,7 +5,6 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.postloom.intake.MessageSigner;
 import org.postloom.intake.MessageStore.Reception;
 import org.postloom.mail.Envelope;
@@ -66,8 +65,7 @@ public final class DkimSigner implements MessageSigner {
         try {
             byte[] signed = sign(match.get(), fields, tee.bodyHash());
             LOG.log(System.Logger.Level.INFO, () -> "dkim=signed id=" + id + " d=" + match.get().domain()
-                    + " s=" + joined(match.get(), SigningKey::selector)
-                    + " a=" + joined(match.get(), k -> k.algorithm().tagName()));
+                    + " s=" + match.get().selectors() + " a=" + match.get().algorithms());
             return signed;
         } catch (GeneralSecurityException | RuntimeException e) {
             // The key was good at start; a failure now is a bug, and mail unsigned beats mail refused.
@@ -83,9 +81,5 @@ public final class DkimSigner implements MessageSigner {
         var out = new ByteArrayOutputStream();
         for (SigningKey key : match.keys()) out.writeBytes(SignatureHeader.sign(key, message));
         return out.toByteArray();
-    }
-
-    private static String joined(DkimKeys.Match match, java.util.function.Function<SigningKey, String> part) {
-        return match.keys().stream().map(part).collect(Collectors.joining(","));
     }
 }

@@ -37,7 +37,7 @@ final class FromDomain {
         if (at < 0) return Optional.empty();
         String domain = address.substring(at + 1).strip();
         if (domain.endsWith(".")) domain = domain.substring(0, domain.length() - 1);
-        if (domain.isEmpty() || domain.startsWith("[") || domain.chars().anyMatch(c -> c <= ' ')) {
+        if (domain.isEmpty() || domain.startsWith("[") || hasSpaceOrControl(domain)) {
             return Optional.empty(); // an address literal cannot name a signing domain
         }
         try {
@@ -45,6 +45,13 @@ final class FromDomain {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    private static boolean hasSpaceOrControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) <= ' ') return true;
+        }
+        return false;
     }
 
     /**

@@ -2,10 +2,9 @@ package org.postloom.dkim;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Which header fields a signature covers ({@code h=}) and their canonical bytes, in that order.
@@ -22,18 +21,18 @@ record HeaderSelection(List<String> names, byte[] canonical) {
      * the bottom up (5.4.2), as the verifier will.
      */
     static HeaderSelection of(List<HeaderField> fields, List<String> configured, Canonicalization c) {
-        Map<String, List<HeaderField>> byName = new HashMap<>();
-        fields.forEach(f -> byName.computeIfAbsent(f.name(), n -> new ArrayList<>()).add(f));
+        // Case-insensitive, so the configured names need no lowercase copy for every message.
+        Map<String, List<HeaderField>> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        fields.forEach(f -> byName.computeIfAbsent(f.name(), n -> new ArrayList<>(1)).add(f));
         var names = new ArrayList<String>();
-        var canonical = new ByteArrayOutputStream();
+        var canonical = new ByteArrayOutputStream(1024);
         for (String name : configured) {
-            String key = name.toLowerCase(Locale.ROOT);
-            List<HeaderField> present = byName.getOrDefault(key, List.of());
+            List<HeaderField> present = byName.getOrDefault(name, List.of());
             for (int i = present.size() - 1; i >= 0; i--) {
                 names.add(name);
                 canonical.writeBytes(c.header(present.get(i).raw()));
             }
-            if (key.equals("from")) names.add(name);
+            if (name.equalsIgnoreCase("from")) names.add(name);
         }
         return new HeaderSelection(List.copyOf(names), canonical.toByteArray());
     }

@@ -9,7 +9,18 @@ final class Sha256 {
     private Sha256() {
     }
 
+    /** Cloned for each digest: a provider lookup per message cost more than the 1 KiB it hashes. */
+    private static final MessageDigest PROTOTYPE = lookUp();
+
     static MessageDigest digest() {
+        try {
+            return (MessageDigest) PROTOTYPE.clone();
+        } catch (CloneNotSupportedException e) {
+            return lookUp(); // a provider whose digest cannot be cloned: look it up each time
+        }
+    }
+
+    private static MessageDigest lookUp() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
