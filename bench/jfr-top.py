@@ -26,7 +26,7 @@ def frames(event):
 
 
 # What a sample was doing, for the per-job table (issue 20: "write down where the CPU goes per message"):
-# the innermost org.postloom frame names the job, unless logging, metrics or TLS code runs above it.
+# the innermost org.postloom frame names the job, unless logging, metrics, TLS or signature code runs in or above it.
 ABOVE = [("logging", ("java.util.logging.", "sun.util.logging.", "org.postloom.cli.WriteBehindHandler",
                       "org.postloom.cli.EventFormatter", "org.postloom.cli.Logging")),
          ("metrics", ("io.micrometer.",)),

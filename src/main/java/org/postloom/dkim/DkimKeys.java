@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postloom.config.MapKeys;
 
@@ -17,18 +18,25 @@ import org.postloom.config.MapKeys;
  */
 public final class DkimKeys {
 
-    /**
-     * A domain and the keys that sign for it (two keys: two signatures, RFC 8463 dual signing).
-     *
-     * @param selectors  the keys' selectors, comma-separated, for the log line of each signed message
-     * @param algorithms their algorithms' {@code a=} names, the same way
-     */
-    public record Match(String domain, List<SigningKey> keys, String selectors, String algorithms) {
+    /** A domain and the keys that sign for it (two keys: two signatures, RFC 8463 dual signing). */
+    public record Match(String domain, List<SigningKey> keys) {
 
-        static Match of(String domain, List<SigningKey> keys) {
-            return new Match(domain, List.copyOf(keys),
-                    keys.stream().map(SigningKey::selector).collect(Collectors.joining(",")),
-                    keys.stream().map(k -> k.algorithm().tagName()).collect(Collectors.joining(",")));
+        public Match {
+            keys = List.copyOf(keys);
+        }
+
+        /** The keys' selectors, comma-separated (the log line of a signed message). */
+        public String selectors() {
+            return joined(SigningKey::selector);
+        }
+
+        /** The keys' {@code a=} names, comma-separated. */
+        public String algorithms() {
+            return joined(k -> k.algorithm().tagName());
+        }
+
+        private String joined(Function<SigningKey, String> part) {
+            return keys.stream().map(part).collect(Collectors.joining(","));
         }
     }
 
@@ -52,7 +60,7 @@ public final class DkimKeys {
             new TreeMap<>(selectors).forEach((selector, file) ->
                     keys.add(KeyFile.read(Path.of(file.strip()), MapKeys.unquote(selector))));
             String name = normalize(MapKeys.unquote(domain));
-            if (!keys.isEmpty()) byDomain.put(name, Match.of(name, keys));
+            if (!keys.isEmpty()) byDomain.put(name, new Match(name, keys));
         });
         return new DkimKeys(byDomain);
     }

@@ -9,7 +9,10 @@ final class Sha256 {
     private Sha256() {
     }
 
-    /** Cloned for each digest: a provider lookup per message cost more than the 1 KiB it hashes. */
+    /**
+     * Cloned for each digest rather than looked up: the provider lookup was 0.8-1.3 % of the Java
+     * samples of the bench's features cell (bench/results/features-split/README.md), two per message.
+     */
     private static final MessageDigest PROTOTYPE = lookUp();
 
     static MessageDigest digest() {
